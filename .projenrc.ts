@@ -1,0 +1,132 @@
+import { awscdk, DependencyType, javascript, JsonFile } from 'projen';
+
+/**
+ * The aws-cdk-lib floor is 2.180.0 because it is the first release with both
+ * `aws_kinesis.StreamConsumer` (enhanced fan-out consumers, which the stream
+ * construct returns) and `aws_lambda_event_sources.KinesisConsumerEventSource`
+ * (the one-call Lambda consumer). Everything newer that we need from
+ * CloudFormation (MaxRecordSizeInKiB, WarmThroughputMiBps,
+ * DesiredShardLevelMetrics) is set on the L1 with property overrides, so it
+ * does not raise the floor. jsii, jest, cdk-nag and the integ snapshots all
+ * run against the floor itself, so the peer range is what is tested.
+ *
+ * cdk-nag is v2 on purpose: v3 needs aws-cdk-lib 2.258 or newer, whose cloud
+ * assembly schema (54) the newest integ-runner (2.197.10) cannot read. The
+ * constructs record their acknowledgements in both v2 and v3 formats.
+ */
+const CDK_FLOOR = '2.180.0';
+/** No integ-tests-alpha exists for 2.180-2.186; this one's `^2.179.0` peer range admits the floor. */
+const INTEG_TESTS_ALPHA = '2.179.0-alpha.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-kinesis-autoscaling',
+  description:
+    'Production-grade Amazon Kinesis Data Streams for AWS CDK: KMS encryption, enhanced fan-out consumers, ' +
+    'recommended alarms and a shard autoscaler that splits and merges shards against throughput.',
+  keywords: ['aws-cdk', 'awscdk', 'cdk', 'kinesis', 'kinesis-data-streams', 'autoscaling', 'shard', 'streaming', 'enhanced-fan-out'],
+  author: 'cdk-kinesis-autoscaling maintainers',
+  authorAddress: 'maintainers@example.com',
+  repositoryUrl: 'https://github.com/cdk-kinesis-autoscaling/cdk-kinesis-autoscaling.git',
+  defaultReleaseBranch: 'main',
+  license: 'Apache-2.0',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.0.0',
+
+  cdkVersion: CDK_FLOOR,
+  constructsVersion: '10.0.5',
+  jsiiVersion: '~6.0.0',
+  // Dev versions are declared below: aws-cdk-lib at the floor, constructs where cdk-nag needs it.
+  peerDependencyOptions: { pinnedDevDependency: false },
+
+  publishToPypi: { distName: 'cdk-kinesis-autoscaling', module: 'cdk_kinesis_autoscaling' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdk_kinesis_autoscaling',
+    mavenGroupId: 'io.github.cdk-kinesis-autoscaling',
+    mavenArtifactId: 'cdk-kinesis-autoscaling',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkKinesisAutoscaling', packageId: 'CdkKinesisAutoscaling' },
+  publishToGo: { moduleName: 'github.com/cdk-kinesis-autoscaling/cdk-kinesis-autoscaling-go' },
+
+  devDeps: [
+    `@aws-cdk/integ-tests-alpha@${INTEG_TESTS_ALPHA}`,
+    '@aws-cdk/integ-runner@^2',
+    'cdk-nag@^2.38.2',
+    // Bundled into the autoscaler's Lambda asset at build time, never runtime dependencies of the library.
+    '@aws-sdk/client-kinesis@^3',
+    '@aws-sdk/client-cloudwatch@^3',
+    '@aws-sdk/client-eventbridge@^3',
+    '@smithy/node-http-handler@^4',
+    'esbuild@^0.25',
+    // Test-only: a real Kinesis API (kinesis-mock) and CloudWatch mocking.
+    'kinesis-local@^0.6',
+    'aws-sdk-client-mock@^4',
+  ],
+
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+    },
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'lambda', 'examples', 'integ-tests', 'projenrc'],
+  },
+  gitignore: ['/cdk.out/', 'integ-tests/cdk-integ.out.*', 'integ-tests/*.snapshot/asset.*', '.jsii.tabl.json'],
+});
+
+// eslint's project service type-checks each file with its nearest tsconfig: give every dev folder one.
+for (const dir of ['examples', 'integ-tests']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['**/*.snapshot/**', 'cdk-integ.out.*/**'] },
+  });
+}
+
+for (const pattern of ['/examples/', '/integ-tests/', '/cdk.out/', '/docs/', '/.ci/']) {
+  project.addPackageIgnore(pattern);
+}
+
+project.deps.addDependency(`aws-cdk-lib@${CDK_FLOOR}`, DependencyType.BUILD);
+// cdk-nag 2.38 asks for constructs ^10.5.1 in development; the library's own constructs floor stays 10.0.5, and
+// jsii's advice to develop against exactly that floor is silenced for this one deliberate difference.
+project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
+project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=metadata/missing-dev-dependency');
+
+// README snippets must compile: rosetta strict fails the build on any that does not.
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile every TypeScript snippet in the README (strict)',
+  exec: 'jsii-rosetta extract --strict',
+});
+project.postCompileTask.spawn(rosetta);
+
+// The main job: synthesize the example app, offline, into cdk.out/.
+project.addTask('example', {
+  description: 'Synthesize the example app into cdk.out/ (offline)',
+  exec: 'ts-node --project test/tsconfig.json examples/app.ts',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+
+// Snapshot verification needs no AWS credentials; transpile-only keeps it fast (eslint type-checks these files).
+const integEnv = { TS_NODE_TRANSPILE_ONLY: 'true' };
+const integApp = 'node -r ts-node/register {filePath}';
+const integ = project.addTask('integ', {
+  description: 'Verify the committed integ-test snapshots (no deployment)',
+  exec: `integ-runner --directory integ-tests --language typescript --app "${integApp}" --parallel-regions us-east-1`,
+  env: integEnv,
+});
+project.addTask('integ:update', {
+  description: 'Re-synthesize the integ-test snapshots without deploying',
+  exec: `integ-runner --directory integ-tests --language typescript --app "${integApp}" --parallel-regions us-east-1 --update-on-failed --dry-run --force`,
+  env: integEnv,
+});
+
+// The README's test command: build (jsii, docgen, rosetta), lint, jest, integ snapshots.
+const ci = project.addTask('ci', { description: 'Everything CI checks, in order' });
+ci.spawn(project.preCompileTask);
+ci.spawn(project.compileTask);
+ci.spawn(project.postCompileTask);
+ci.spawn(project.testTask);
+ci.spawn(integ);
+
+project.synth();

@@ -1,0 +1,19 @@
+import { Token } from 'aws-cdk-lib';
+
+/**
+ * Synth-time checks shared by every construct. Each message names the prop, the value received and what is allowed,
+ * and each check passes tokens through untouched (their value is only known at deploy time).
+ */
+
+export function assertIntegerInRange(prop: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${prop} must be a whole number from ${min} to ${max}, received ${value}`);
+  }
+}
+
+/** The value for an error message: tokens are shown as such instead of as their opaque string. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string' && Token.isUnresolved(value)) return '(token)';
+  return JSON.stringify(value);
+}
