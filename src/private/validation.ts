@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { assertWholeNumber } from '../core/checks';
 
 /**
  * Synth-time checks shared by every construct. Each message names the prop, the value received and what is allowed,
@@ -7,9 +8,7 @@ import { Token } from 'aws-cdk-lib';
 
 export function assertIntegerInRange(prop: string, value: number | undefined, min: number, max: number): void {
   if (value === undefined || Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${prop} must be a whole number from ${min} to ${max}, received ${value}`);
-  }
+  assertWholeNumber(prop, value, min, max);
 }
 
 /** The value for an error message: tokens are shown as such instead of as their opaque string. */

@@ -1,0 +1,246 @@
+import { DAY_MS, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND } from './limits';
+import { PolicySettings } from './settings';
+import { ShardRange } from './shard-map';
+
+/**
+ * One minute of a stream's CloudWatch metrics, as GetMetricData returns them. A missing field is unknown, never
+ * zero: CloudWatch omits a datapoint when it has none yet, and that must not read as "no traffic".
+ */
+export interface MinuteMetrics {
+  /** IncomingBytes, Sum: bytes accepted (throttled writes are not counted). */
+  readonly incomingBytes?: number;
+  /** IncomingRecords, Sum: records accepted. */
+  readonly incomingRecords?: number;
+  /** Records refused for throughput: the larger of WriteProvisionedThroughputExceeded and PutRecords.ThrottledRecords, Sum. */
+  readonly throttledRecords?: number;
+  /** GetRecords.IteratorAgeMilliseconds, Maximum: how far behind shared-throughput readers are. */
+  readonly iteratorAgeMs?: number;
+}
+
+/** One minute of one shard's shard-level metrics. */
+export interface ShardMinuteMetrics {
+  readonly incomingBytes?: number;
+  readonly incomingRecords?: number;
+}
+
+/** What the policy sees of a stream's traffic. Time comes in as a value; the core has no clock. */
+export interface Observation {
+  /** The newest minutes, oldest first, one entry per minute (missing minutes are entries with no fields). */
+  readonly minutes: readonly MinuteMetrics[];
+  /** Per open shard, aligned with `minutes`, when shard-level metrics are enabled. */
+  readonly shardMinutes?: Readonly<Record<string, readonly ShardMinuteMetrics[]>>;
+}
+
+/** What the policy knows of the stream itself. */
+export interface StreamState {
+  /** The open shards. */
+  readonly shards: readonly ShardRange[];
+  readonly status: string;
+  readonly mode: 'PROVISIONED' | 'ON_DEMAND';
+  /** Epoch milliseconds. */
+  readonly now: number;
+  /** When UpdateShardCount was called, epoch milliseconds (older ones are ignored). */
+  readonly updateShardCountCalls: readonly number[];
+  /** When the shard count last changed by the autoscaler's hand, epoch milliseconds. */
+  readonly lastScalingAt?: number;
+  /** The kill switch. */
+  readonly paused?: boolean;
+}
+
+export type Action = 'none' | 'scale-out' | 'scale-in' | 'split-hot-shards';
+
+/** Demand estimated for one minute: accepted plus refused traffic, per second. */
+export interface Demand {
+  readonly bytesPerSecond: number;
+  readonly recordsPerSecond: number;
+  /** Shards needed at 100 % of the write limit. */
+  readonly shardsAtFullLoad: number;
+}
+
+export interface Decision {
+  readonly action: Action;
+  readonly currentShards: number;
+  readonly targetShards: number;
+  /** One sentence for the log and for people. */
+  readonly reason: string;
+  /** The peak demand the decision was based on, when there was data. */
+  readonly demand?: Demand;
+  /** Shards over their own write limit while the stream has headroom; split at their midpoint. */
+  readonly hotShards: readonly string[];
+  /** Demand wants more shards than maxShards allows. */
+  readonly pinnedAtMax: boolean;
+}
+
+/** Throttling at a minute average below the limit means bursts: a quarter more shards absorbs them. */
+const BURST_HEADROOM = 1.25;
+/** Scale-ins smaller than this share of the stream are not worth a reshard. */
+const MIN_SCALE_IN_SHARE = 0.1;
+
+/**
+ * Estimates one minute's demand. Throttled records are added back at the minute's average record size, since
+ * IncomingBytes and IncomingRecords count only what was accepted. Undefined when the minute has no data.
+ */
+export function estimateDemand(minute: MinuteMetrics): Demand | undefined {
+  if (minute.incomingBytes === undefined && minute.incomingRecords === undefined) return undefined;
+  const acceptedBytes = minute.incomingBytes ?? 0;
+  const acceptedRecords = minute.incomingRecords ?? 0;
+  const throttled = minute.throttledRecords ?? 0;
+  const averageRecordBytes = acceptedRecords > 0 ? acceptedBytes / acceptedRecords : 0;
+  const bytesPerSecond = (acceptedBytes + throttled * averageRecordBytes) / 60;
+  const recordsPerSecond = (acceptedRecords + throttled) / 60;
+  return { bytesPerSecond, recordsPerSecond, shardsAtFullLoad: shardsAtFullLoad(bytesPerSecond, recordsPerSecond) };
+}
+
+/** Shards a write rate fills completely: both limits bind, whichever is tighter. */
+export function shardsAtFullLoad(bytesPerSecond: number, recordsPerSecond: number): number {
+  return Math.max(bytesPerSecond / SHARD_WRITE_BYTES_PER_SECOND, recordsPerSecond / SHARD_WRITE_RECORDS_PER_SECOND);
+}
+
+/** UpdateShardCount calls still allowed in the rolling 24 hours. */
+export function updateShardCountCallsInWindow(state: Pick<StreamState, 'now' | 'updateShardCountCalls'>): number {
+  return state.updateShardCountCalls.filter((at) => at > state.now - DAY_MS && at <= state.now).length;
+}
+
+/**
+ * The scaling decision for one stream at one tick: pure, deterministic, shared by the Lambda handler and the
+ * replay simulator. It chooses a target shard count; how to get there is `nextStep`'s job.
+ */
+export function decide(observation: Observation, state: StreamState, settings: PolicySettings): Decision {
+  const current = state.shards.length;
+  const none = (reason: string, extra: Partial<Decision> = {}): Decision =>
+    ({ action: 'none', currentShards: current, targetShards: current, reason, hotShards: [], pinnedAtMax: false, ...extra });
+
+  if (state.mode === 'ON_DEMAND') return none('the stream is On-Demand, which scales itself');
+  if (state.paused) return none('scaling is paused by the kill switch');
+  if (state.status !== 'ACTIVE') return none(`the stream is ${state.status}, not ACTIVE`);
+
+  const demands = observation.minutes.map(estimateDemand);
+  const known = demands.filter((d): d is Demand => d !== undefined);
+  if (known.length === 0) return none('no metrics for this stream yet: nothing is known, so nothing changes');
+
+  // Below the minimum is fixed first, whatever the traffic says.
+  if (current < settings.minShards) {
+    return { ...none(`${current} shards is below minShards`), action: 'scale-out', targetShards: settings.minShards };
+  }
+  if (current > settings.maxShards) {
+    return { ...none(`${current} shards is above maxShards`), action: 'scale-in', targetShards: settings.maxShards };
+  }
+
+  const recent = lastKnown(observation.minutes, demands, settings.scaleOutMinutes);
+  const recentPeak = peak(recent.map((r) => r.demand));
+  const throttledRecently = recent.some((r) => (r.minute.throttledRecords ?? 0) > 0);
+  const recentUtilisation = recentPeak.shardsAtFullLoad / current;
+
+  if (throttledRecently || recentUtilisation >= settings.scaleOutUtilisation) {
+    let wanted = Math.ceil(recentPeak.shardsAtFullLoad / settings.targetUtilisation);
+    if (throttledRecently) wanted = Math.max(wanted, Math.ceil(current * BURST_HEADROOM));
+    const target = Math.min(wanted, settings.maxShards);
+    const pinnedAtMax = wanted > settings.maxShards;
+    const why = throttledRecently ? 'writes were throttled' : `utilisation ${percent(recentUtilisation)} reached ${percent(settings.scaleOutUtilisation)}`;
+    if (target <= current) {
+      return none(pinnedAtMax ? `${why}, but the stream is at maxShards (${settings.maxShards})` : `${why}, already at the ${target} shards demand needs`,
+        { demand: recentPeak, pinnedAtMax });
+    }
+    return {
+      action: 'scale-out',
+      currentShards: current,
+      targetShards: target,
+      demand: recentPeak,
+      hotShards: [],
+      pinnedAtMax,
+      reason: `${why}: demand needs ${wanted} shards at ${percent(settings.targetUtilisation)} target utilisation${pinnedAtMax ? `, capped at maxShards (${settings.maxShards})` : ''}`,
+    };
+  }
+
+  const hotShards = findHotShards(observation, state.shards, settings);
+  if (hotShards.length > 0) {
+    const target = Math.min(current + hotShards.length, settings.maxShards);
+    if (target > current) {
+      return {
+        action: 'split-hot-shards',
+        currentShards: current,
+        targetShards: target,
+        demand: recentPeak,
+        hotShards: hotShards.slice(0, target - current),
+        pinnedAtMax: false,
+        reason: `${hotShards.length} shard(s) above ${percent(settings.scaleOutUtilisation)} of their own limit while the stream is at ${percent(recentUtilisation)}`,
+      };
+    }
+  }
+
+  return decideScaleIn(observation, demands, state, settings, recentPeak, none);
+}
+
+function decideScaleIn(
+  observation: Observation,
+  demands: ReadonlyArray<Demand | undefined>,
+  state: StreamState,
+  settings: PolicySettings,
+  recentPeak: Demand,
+  none: (reason: string, extra?: Partial<Decision>) => Decision,
+): Decision {
+  const current = state.shards.length;
+  if (current <= settings.minShards) return none(`at minShards (${settings.minShards}) with ${percent(recentPeak.shardsAtFullLoad / current)} utilisation`, { demand: recentPeak });
+
+  const window = demands.slice(-settings.scaleInMinutes);
+  const minutes = observation.minutes.slice(-settings.scaleInMinutes);
+  if (window.length < settings.scaleInMinutes || window.some((d) => d === undefined)) {
+    return none(`a scale-in needs ${settings.scaleInMinutes} minutes of complete metrics; missing data is not low traffic`, { demand: recentPeak });
+  }
+  if (state.lastScalingAt !== undefined && state.now - state.lastScalingAt < settings.scaleInCooldownMinutes * 60_000) {
+    return none(`within the ${settings.scaleInCooldownMinutes}-minute cooldown after the last scaling action`, { demand: recentPeak });
+  }
+  if (minutes.some((m) => (m.throttledRecords ?? 0) > 0)) {
+    return none('writes were throttled within the scale-in window', { demand: recentPeak });
+  }
+  const oldestUnread = Math.max(0, ...minutes.map((m) => m.iteratorAgeMs ?? 0));
+  if (oldestUnread > settings.maxIteratorAgeMsForScaleIn) {
+    return none(`consumers are ${Math.round(oldestUnread / 1000)} s behind; no scale-in until they catch up`, { demand: recentPeak });
+  }
+
+  const windowPeak = peak(window as Demand[]);
+  const wanted = Math.max(settings.minShards, Math.ceil(windowPeak.shardsAtFullLoad / settings.targetUtilisation));
+  if (current - wanted < Math.max(1, Math.floor(current * MIN_SCALE_IN_SHARE))) {
+    return none(`${current} shards fit the demand (peak ${percent(windowPeak.shardsAtFullLoad / current)} over ${settings.scaleInMinutes} minutes)`, { demand: windowPeak });
+  }
+  return {
+    action: 'scale-in',
+    currentShards: current,
+    targetShards: wanted,
+    demand: windowPeak,
+    hotShards: [],
+    pinnedAtMax: false,
+    reason: `peak demand over ${settings.scaleInMinutes} minutes needs ${wanted} shards at ${percent(settings.targetUtilisation)} target utilisation`,
+  };
+}
+
+/** Shards whose own latest known load is at or above the scale-out utilisation of one shard. */
+function findHotShards(observation: Observation, shards: readonly ShardRange[], settings: PolicySettings): string[] {
+  if (!observation.shardMinutes) return [];
+  const hot: Array<{ shardId: string; load: number }> = [];
+  for (const shard of shards) {
+    const series = observation.shardMinutes[shard.shardId] ?? [];
+    const latest = [...series].reverse().find((m) => m.incomingBytes !== undefined || m.incomingRecords !== undefined);
+    if (!latest) continue;
+    const load = shardsAtFullLoad((latest.incomingBytes ?? 0) / 60, (latest.incomingRecords ?? 0) / 60);
+    if (load >= settings.scaleOutUtilisation) hot.push({ shardId: shard.shardId, load });
+  }
+  return hot.sort((a, b) => b.load - a.load).map((h) => h.shardId);
+}
+
+function lastKnown(minutes: readonly MinuteMetrics[], demands: ReadonlyArray<Demand | undefined>, count: number) {
+  const known: Array<{ minute: MinuteMetrics; demand: Demand }> = [];
+  for (let i = demands.length - 1; i >= 0 && known.length < count; i--) {
+    const demand = demands[i];
+    if (demand) known.push({ minute: minutes[i], demand });
+  }
+  return known;
+}
+
+function peak(demands: readonly Demand[]): Demand {
+  return demands.reduce((a, b) => (b.shardsAtFullLoad > a.shardsAtFullLoad ? b : a));
+}
+
+function percent(fraction: number): string {
+  return `${Math.round(fraction * 100)} %`;
+}

@@ -1,0 +1,113 @@
+import { assertWholeNumber } from './checks';
+import { MAX_SHARDS_PER_STREAM } from './limits';
+
+/** The named trade-offs between cost and headroom. */
+export type PresetName = 'economy' | 'balanced' | 'safe';
+
+/** Everything the policy needs to know about one stream's scaling, validated. */
+export interface PolicySettings {
+  readonly minShards: number;
+  readonly maxShards: number;
+  /** The share of a shard's write limit the policy sizes the stream for (0.1 to 0.9). */
+  readonly targetUtilisation: number;
+  /** Utilisation of the current shards at which it scales out; above the target, which is the hysteresis. */
+  readonly scaleOutUtilisation: number;
+  /** How many of the latest minutes with data a scale-out looks at. */
+  readonly scaleOutMinutes: number;
+  /** How many minutes, all with data, demand must stay low before a scale-in. */
+  readonly scaleInMinutes: number;
+  /** Minutes after any scaling action before a scale-in. */
+  readonly scaleInCooldownMinutes: number;
+  /** A scale-in waits while consumers are further behind than this. */
+  readonly maxIteratorAgeMsForScaleIn: number;
+  /** UpdateShardCount calls of the daily 10 that scale-ins leave for scale-outs (which are then much faster). */
+  readonly updateShardCountReserve: number;
+  /** Decide and log, but change nothing. */
+  readonly dryRun: boolean;
+}
+
+type PresetValues = Omit<PolicySettings, 'minShards' | 'maxShards' | 'dryRun'>;
+
+/**
+ * economy sizes close to the limit and scales in after an hour; safe keeps half of every shard free and waits two
+ * hours. All three scale out within one or two minutes of data.
+ */
+export const PRESETS: Readonly<Record<PresetName, PresetValues>> = {
+  economy: {
+    targetUtilisation: 0.8,
+    scaleOutUtilisation: 0.9,
+    scaleOutMinutes: 2,
+    scaleInMinutes: 60,
+    scaleInCooldownMinutes: 60,
+    maxIteratorAgeMsForScaleIn: 60_000,
+    updateShardCountReserve: 2,
+  },
+  balanced: {
+    targetUtilisation: 0.65,
+    scaleOutUtilisation: 0.8,
+    scaleOutMinutes: 2,
+    scaleInMinutes: 45,
+    scaleInCooldownMinutes: 30,
+    maxIteratorAgeMsForScaleIn: 60_000,
+    updateShardCountReserve: 3,
+  },
+  safe: {
+    targetUtilisation: 0.5,
+    scaleOutUtilisation: 0.65,
+    scaleOutMinutes: 1,
+    scaleInMinutes: 120,
+    scaleInCooldownMinutes: 60,
+    maxIteratorAgeMsForScaleIn: 30_000,
+    updateShardCountReserve: 4,
+  },
+};
+
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+/** What a user may set; everything else comes from the preset. */
+export interface SettingsInput {
+  readonly minShards: number;
+  readonly maxShards: number;
+  readonly preset?: string;
+  readonly targetUtilisation?: number;
+  readonly scaleInCooldownMinutes?: number;
+  readonly dryRun?: boolean;
+}
+
+/**
+ * Validates user settings and fills in the preset. The construct calls this at synth and the handler again at run
+ * time (settings travel as tags a person can edit), so both reject the same input with the same message.
+ */
+export function resolveSettings(input: SettingsInput): PolicySettings {
+  const presetName = input.preset ?? 'balanced';
+  if (!isPresetName(presetName)) {
+    throw new Error(`preset must be one of ${PRESET_NAMES.join(', ')}, received ${JSON.stringify(presetName)}`);
+  }
+  const preset = PRESETS[presetName];
+  assertWholeNumber('minShards', input.minShards, 1, MAX_SHARDS_PER_STREAM);
+  assertWholeNumber('maxShards', input.maxShards, 1, MAX_SHARDS_PER_STREAM);
+  if (input.minShards > input.maxShards) {
+    throw new Error(`minShards (${input.minShards}) must not be greater than maxShards (${input.maxShards})`);
+  }
+  const targetUtilisation = input.targetUtilisation ?? preset.targetUtilisation;
+  if (!Number.isFinite(targetUtilisation) || targetUtilisation < 0.1 || targetUtilisation > 0.9) {
+    throw new Error(`targetUtilisation must be from 0.1 to 0.9, received ${targetUtilisation}`);
+  }
+  const scaleInCooldownMinutes = input.scaleInCooldownMinutes ?? preset.scaleInCooldownMinutes;
+  assertWholeNumber('scaleInCooldownMinutes', scaleInCooldownMinutes, 0, 24 * 60);
+
+  return {
+    ...preset,
+    minShards: input.minShards,
+    maxShards: input.maxShards,
+    targetUtilisation,
+    // Keep the preset's gap between target and trigger, so a custom target keeps its hysteresis.
+    scaleOutUtilisation: Math.min(0.95, targetUtilisation + (preset.scaleOutUtilisation - preset.targetUtilisation)),
+    scaleInCooldownMinutes,
+    dryRun: input.dryRun ?? false,
+  };
+}
+
+function isPresetName(name: string): name is PresetName {
+  return (PRESET_NAMES as string[]).includes(name);
+}
