@@ -67,6 +67,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // One kinesis-local (a real Kinesis API) for the whole run; tests create uniquely named streams on it.
+      globalSetup: '<rootDir>/test/emulator/global-setup.ts',
+      globalTeardown: '<rootDir>/test/emulator/global-teardown.ts',
     },
   },
   eslintOptions: {
@@ -77,7 +80,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 // eslint's project service type-checks each file with its nearest tsconfig: give every dev folder one.
-for (const dir of ['examples', 'integ-tests']) {
+for (const dir of ['examples', 'integ-tests', 'lambda']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
     obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['**/*.snapshot/**', 'cdk-integ.out.*/**'] },
   });
