@@ -1,0 +1,97 @@
+import { CloudWatchClient, GetMetricDataCommand, GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { buildQueries, fetchObservations, MAX_QUERIES_PER_CALL, ObservedStream } from '../../lambda/autoscaler/cloudwatch-port';
+
+const cloudwatch = mockClient(CloudWatchClient);
+const END = new Date(Date.UTC(2026, 10, 28, 12, 0, 30));
+const END_MINUTE = Date.UTC(2026, 10, 28, 12, 0, 0);
+const minuteAgo = (n: number) => new Date(END_MINUTE - n * 60_000);
+
+beforeEach(() => cloudwatch.reset());
+
+/** Answers every query with `value(id, minute)` for the last 3 minutes; undefined leaves the datapoint out. */
+function answer(value: (id: string, minute: number) => number | undefined) {
+  cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+    MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
+      const points = [3, 2, 1].map((n) => ({ t: minuteAgo(n), v: value(q.Id!, n) })).filter((p) => p.v !== undefined);
+      return { Id: q.Id, Timestamps: points.map((p) => p.t), Values: points.map((p) => p.v!) };
+    }),
+  }));
+}
+
+test('each stream gets its five stream-level queries, with the StreamName dimension', () => {
+  const { queries } = buildQueries([{ streamName: 'orders' }]);
+  expect(queries.map((q) => [q.MetricStat!.Metric!.MetricName, q.MetricStat!.Stat, q.MetricStat!.Period])).toEqual([
+    ['IncomingBytes', 'Sum', 60],
+    ['IncomingRecords', 'Sum', 60],
+    ['WriteProvisionedThroughputExceeded', 'Sum', 60],
+    ['PutRecords.ThrottledRecords', 'Sum', 60],
+    ['GetRecords.IteratorAgeMilliseconds', 'Maximum', 60],
+  ]);
+  expect(queries.every((q) => q.MetricStat!.Metric!.Dimensions![0].Value === 'orders')).toBe(true);
+});
+
+test('shard-level queries only for streams that list shards, with both dimensions', () => {
+  const { queries } = buildQueries([{ streamName: 'a' }, { streamName: 'b', shardIds: ['shardId-1', 'shardId-2'] }]);
+  const shardQueries = queries.filter((q) => q.MetricStat!.Metric!.Dimensions!.length === 2);
+  expect(shardQueries).toHaveLength(4);
+  expect(shardQueries[0].MetricStat!.Metric!.Dimensions).toEqual([{ Name: 'StreamName', Value: 'b' }, { Name: 'ShardId', Value: 'shardId-1' }]);
+});
+
+test('120 streams take two GetMetricData calls: 500 queries, then 100', async () => {
+  answer(() => 1);
+  const streams: ObservedStream[] = Array.from({ length: 120 }, (_, i) => ({ streamName: `s${i}` }));
+  const { calls } = await fetchObservations(new CloudWatchClient({}), streams, END, 3);
+  expect(calls).toBe(2);
+  expect(cloudwatch.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries!.length)).toEqual([MAX_QUERIES_PER_CALL, 100]);
+});
+
+test('queries whole minutes ending at the current minute', async () => {
+  answer(() => 1);
+  await fetchObservations(new CloudWatchClient({}), [{ streamName: 'orders' }], END, 3);
+  const input = cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input;
+  expect([input.StartTime, input.EndTime]).toEqual([minuteAgo(3), new Date(END_MINUTE)]);
+});
+
+test('values land on their stream, field and minute, oldest first', async () => {
+  answer((id, n) => (id.endsWith('m0') ? 1000 * n : id.endsWith('m1') ? 10 * n : id.endsWith('m4') ? 5 : 0));
+  const { observations } = await fetchObservations(new CloudWatchClient({}), [{ streamName: 'orders' }], END, 3);
+  expect(observations[0].minutes).toEqual([
+    { incomingBytes: 3000, incomingRecords: 30, throttledRecords: 0, iteratorAgeMs: 5 },
+    { incomingBytes: 2000, incomingRecords: 20, throttledRecords: 0, iteratorAgeMs: 5 },
+    { incomingBytes: 1000, incomingRecords: 10, throttledRecords: 0, iteratorAgeMs: 5 },
+  ]);
+});
+
+test('throttled records are the larger of the two throttle metrics', async () => {
+  answer((id) => (id.endsWith('m2') ? 7 : id.endsWith('m3') ? 9 : 1));
+  const { observations } = await fetchObservations(new CloudWatchClient({}), [{ streamName: 'orders' }], END, 3);
+  expect(observations[0].minutes.map((m) => m.throttledRecords)).toEqual([9, 9, 9]);
+});
+
+test('missing datapoints and NaN stay unknown, never zero', async () => {
+  answer((id, n) => (n === 2 ? undefined : n === 1 && id.endsWith('m0') ? Number.NaN : 4));
+  const { observations } = await fetchObservations(new CloudWatchClient({}), [{ streamName: 'orders' }], END, 3);
+  expect(observations[0].minutes[1]).toEqual({
+    incomingBytes: undefined, incomingRecords: undefined, throttledRecords: undefined, iteratorAgeMs: undefined,
+  });
+  expect(observations[0].minutes[2].incomingBytes).toBeUndefined();
+  expect(observations[0].minutes[2].incomingRecords).toBe(4);
+});
+
+test('follows NextToken within a batch', async () => {
+  cloudwatch.on(GetMetricDataCommand)
+    .resolvesOnce({ MetricDataResults: [{ Id: 's0m0', Timestamps: [minuteAgo(2)], Values: [11] }], NextToken: 'more' })
+    .resolvesOnce({ MetricDataResults: [{ Id: 's0m0', Timestamps: [minuteAgo(1)], Values: [22] }] });
+  const { observations, calls } = await fetchObservations(new CloudWatchClient({}), [{ streamName: 'orders' }], END, 2);
+  expect(calls).toBe(2);
+  expect(cloudwatch.commandCalls(GetMetricDataCommand)[1].args[0].input.NextToken).toBe('more');
+  expect(observations[0].minutes.map((m) => m.incomingBytes)).toEqual([11, 22]);
+});
+
+test('shard-level values land on their shard', async () => {
+  answer((id) => (id === 's0h1m0' ? 123 : 1));
+  const { observations } = await fetchObservations(new CloudWatchClient({}), [{ streamName: 'orders', shardIds: ['a', 'b'] }], END, 3);
+  expect(observations[0].shardMinutes!.b.map((m) => m.incomingBytes)).toEqual([123, 123, 123]);
+  expect(observations[0].shardMinutes!.a.map((m) => m.incomingBytes)).toEqual([1, 1, 1]);
+});
