@@ -27,17 +27,21 @@ export async function startKinesisEmulator(): Promise<{ endpoint: string; proces
   const endpoint = `http://127.0.0.1:${plainPort}`;
   const client = kinesisClient(endpoint);
   const giveUpAt = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await client.send(new ListStreamsCommand({}));
-      return { endpoint, process: child };
-    } catch (error) {
-      if (child.exitCode !== null || Date.now() > giveUpAt) {
-        child.kill();
-        throw new Error(`kinesis-local did not start on ${endpoint}: ${(error as Error).message}`);
+  try {
+    for (;;) {
+      try {
+        await client.send(new ListStreamsCommand({}));
+        return { endpoint, process: child };
+      } catch (error) {
+        if (child.exitCode !== null || Date.now() > giveUpAt) {
+          child.kill();
+          throw new Error(`kinesis-local did not start on ${endpoint}: ${(error as Error).message}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
     }
+  } finally {
+    client.destroy();
   }
 }
 

@@ -10,6 +10,9 @@ const port = new KinesisPort(client);
 const fresh: PlanContext = { updateShardCountCallsInWindow: 0, updateShardCountReserve: 3 };
 const budgetSpent: PlanContext = { updateShardCountCallsInWindow: 10, updateShardCountReserve: 3 };
 
+// Keep-alive sockets would otherwise hold jest open after the run.
+afterAll(() => client.destroy());
+
 function decision(action: Decision['action'], current: number, target: number, hotShards: string[] = []): Decision {
   return { action, currentShards: current, targetShards: target, reason: 'test', hotShards, pinnedAtMax: false };
 }
