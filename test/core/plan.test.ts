@@ -1,8 +1,6 @@
-import { Decision, MAX_HASH_KEY, nextStep, PlanContext, ShardRange, uniformShards } from '../../src/core';
+import { decision } from './fixtures';
+import { MAX_HASH_KEY, nextStep, PlanContext, ShardRange, uniformShards } from '../../src/core';
 
-function decision(action: Decision['action'], current: number, target: number, hotShards: string[] = []): Decision {
-  return { action, currentShards: current, targetShards: target, reason: 'test', hotShards, pinnedAtMax: false };
-}
 
 const fresh: PlanContext = { updateShardCountCallsInWindow: 0, updateShardCountReserve: 3 };
 

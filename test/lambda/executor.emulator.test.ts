@@ -1,6 +1,7 @@
 import { converge } from '../../lambda/autoscaler/executor';
 import { KinesisPort } from '../../lambda/autoscaler/kinesis-port';
 import { Decision, PlanContext, Step, coverageProblem, rangeSize } from '../../src/core';
+import { decision } from '../core/fixtures';
 import { createActiveStream, kinesisClient } from '../emulator/kinesis-emulator';
 
 jest.setTimeout(60_000);
@@ -13,9 +14,6 @@ const budgetSpent: PlanContext = { updateShardCountCallsInWindow: 10, updateShar
 // Keep-alive sockets would otherwise hold jest open after the run.
 afterAll(() => client.destroy());
 
-function decision(action: Decision['action'], current: number, target: number, hotShards: string[] = []): Decision {
-  return { action, currentShards: current, targetShards: target, reason: 'test', hotShards, pinnedAtMax: false };
-}
 
 async function run(streamName: string, d: Decision, context: PlanContext) {
   return converge(port, streamName, d, context, { deadline: Date.now() + 50_000, pollMs: 25 });
