@@ -57,11 +57,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-eventbridge@^3',
     '@smithy/node-http-handler@^4',
-    'esbuild@^0.25',
     // Test-only: a real Kinesis API (kinesis-mock) and CloudWatch mocking.
     'kinesis-local@^0.6',
     'aws-sdk-client-mock@^4',
   ],
+
+  // esbuild bundles the Lambda handlers at build time (see the LambdaFunction entries below).
+  bundlerOptions: { esbuildVersion: '^0.25' },
 
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
@@ -96,6 +98,18 @@ project.deps.addDependency(`aws-cdk-lib@${CDK_FLOOR}`, DependencyType.BUILD);
 project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
 project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=metadata/missing-dev-dependency');
 
+// The handlers live in lambda/ (they import the scaling core from src/) and are bundled by esbuild at build time into
+// assets/, which ships in the package: a user's synth never needs esbuild, Docker or the network. The AWS SDK v3 is
+// left to the Node.js 22 runtime, which provides it.
+for (const handler of ['autoscaler', 'reconciler']) {
+  new awscdk.LambdaFunction(project, {
+    entrypoint: `lambda/${handler}/${handler}.lambda.ts`,
+    constructFile: `src/private/${handler}-function.ts`,
+    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+    cdkDeps: project.cdkDeps,
+  });
+}
+
 // README snippets must compile: rosetta strict fails the build on any that does not.
 const rosetta = project.addTask('rosetta:extract', {
   description: 'Compile every TypeScript snippet in the README (strict)',
@@ -104,11 +118,12 @@ const rosetta = project.addTask('rosetta:extract', {
 project.postCompileTask.spawn(rosetta);
 
 // The main job: synthesize the example app, offline, into cdk.out/.
-project.addTask('example', {
+const example = project.addTask('example', {
   description: 'Synthesize the example app into cdk.out/ (offline)',
-  exec: 'ts-node --project test/tsconfig.json examples/app.ts',
   env: { TS_NODE_TRANSPILE_ONLY: 'true' },
 });
+example.spawn(project.tasks.tryFind('bundle')!);
+example.exec('ts-node --project test/tsconfig.json examples/app.ts');
 
 // Snapshot verification needs no AWS credentials; transpile-only keeps it fast (eslint type-checks these files).
 const integEnv = { TS_NODE_TRANSPILE_ONLY: 'true' };

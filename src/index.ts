@@ -1,1 +1,2 @@
 export * from './kinesis-stream';
+export * from './shard-autoscaler';

@@ -9,6 +9,7 @@ import { Construct, IConstruct } from 'constructs';
 import { acknowledgeFindings } from './private/nag';
 import { createStreamKey } from './private/stream-key';
 import { assertIntegerInRange, describeValue } from './private/validation';
+import { AutoscalingOptions, ShardAutoscaler } from './shard-autoscaler';
 
 /**
  * A shard-level ("enhanced") CloudWatch metric. Each one is billed as a custom metric per shard.
@@ -71,6 +72,16 @@ export interface KinesisStreamProps {
    * @default 1 for a provisioned stream
    */
   readonly shardCount?: number;
+
+  /**
+   * Scale the shard count against traffic with the stack's {@link ShardAutoscaler}. Provisioned streams only.
+   *
+   * The template keeps `shardCount` as the initial count, whatever these settings are, so changing them never makes
+   * CloudFormation touch the stream.
+   *
+   * @default - no autoscaling: the stream keeps `shardCount` shards
+   */
+  readonly autoscaling?: AutoscalingOptions;
 
   /**
    * How long records stay readable, from 24 hours to 8,760 hours (365 days), in whole hours.
@@ -322,6 +333,16 @@ export class KinesisStream extends Construct {
 
     for (const name of props.consumers ?? []) this.addConsumer(name);
 
+    if (props.autoscaling) {
+      ShardAutoscaler.of(this).addStream(this.stream, props.autoscaling);
+      if (props.shardCount !== undefined) {
+        Annotations.of(this).addWarningV2('cdk-kinesis-autoscaling:initialShardCount',
+          `shardCount (${props.shardCount}) is only the count the stream is created with: after that the autoscaler owns the live ` +
+          'count. Leave shardCount unchanged in later deploys: a changed value makes CloudFormation call UpdateShardCount, ' +
+          'resetting what the autoscaler grew (or failing when the live count is more than twice or under half the new value).');
+      }
+    }
+
     this.node.addValidation({ validate: () => this.adviseAtSynth() });
   }
 
@@ -473,6 +494,9 @@ export class KinesisStream extends Construct {
 
 function validateProps(props: KinesisStreamProps): void {
   const onDemand = props.streamMode === kinesis.StreamMode.ON_DEMAND;
+  if (onDemand && props.autoscaling) {
+    throw new Error('autoscaling must not be set when streamMode is ON_DEMAND: On-Demand streams scale themselves');
+  }
   if (onDemand && props.shardCount !== undefined) {
     throw new Error(`shardCount must not be set when streamMode is ON_DEMAND (received ${props.shardCount}): On-Demand streams manage their own shards`);
   }

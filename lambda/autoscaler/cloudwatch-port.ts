@@ -118,3 +118,29 @@ function query(id: string, metricName: string, stat: string, dimensions: Array<{
     ReturnData: true,
   };
 }
+
+/** CloudWatch publishes a stream's minute a minute or two late; beyond this, an empty tail is real missing data. */
+export const MAX_PUBLISH_LAG_MINUTES = 3;
+
+/**
+ * Drops the newest minutes that have no stream-level datapoint yet, up to the publishing lag, so the policy sees the
+ * minutes CloudWatch has published (as the replay simulator does) instead of an always-missing tail that would block
+ * every scale-in. A longer silence stays in the observation as unknown.
+ */
+export function withoutUnpublishedTail(observation: Observation): Observation {
+  let drop = 0;
+  const { minutes } = observation;
+  while (drop < MAX_PUBLISH_LAG_MINUTES && drop < minutes.length) {
+    const minute = minutes[minutes.length - 1 - drop];
+    if (minute.incomingBytes !== undefined || minute.incomingRecords !== undefined) break;
+    drop++;
+  }
+  if (drop === 0 || drop === minutes.length) return observation;
+  const keep = minutes.length - drop;
+  return {
+    minutes: minutes.slice(0, keep),
+    shardMinutes: observation.shardMinutes
+      ? Object.fromEntries(Object.entries(observation.shardMinutes).map(([id, series]) => [id, series.slice(0, keep)]))
+      : undefined,
+  };
+}

@@ -8,6 +8,16 @@ export interface ConvergeOptions {
   readonly pollMs?: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Called after each operation is accepted, before waiting for it: where the caller records state. */
+  readonly onStep?: (step: Step) => Promise<void>;
+}
+
+/** An operation Kinesis refused; carries the step so the caller can tell a budget problem from another. */
+export class StepError extends Error {
+  constructor(public readonly step: Step, public readonly failure: unknown) {
+    super(`${step.kind} failed: ${(failure as Error)?.message ?? String(failure)}`);
+    this.name = 'StepError';
+  }
 }
 
 export interface ConvergeResult {
@@ -38,16 +48,22 @@ export async function converge(
       const atTarget = decision.action === 'split-hot-shards' ? shards.length >= decision.targetShards : shards.length === decision.targetShards;
       return { steps, openShards: shards.length, stoppedBecause: atTarget ? 'at-target' : 'no-allowed-step' };
     }
-    await port.apply(streamName, step);
+    try {
+      await port.apply(streamName, step);
+    } catch (e) {
+      throw new StepError(step, e);
+    }
     steps.push(step);
     if (step.kind === 'UpdateShardCount') calls++;
+    await options.onStep?.(step);
     if (!(await waitForActive(port, streamName, options.deadline, options.pollMs ?? 1000, now, sleep))) {
       return { steps, openShards: (await port.openShards(streamName)).length, stoppedBecause: 'not-active' };
     }
   }
 }
 
-async function waitForActive(
+/** Polls until the stream is ACTIVE; false when the deadline passes first. */
+export async function waitForActive(
   port: KinesisPort, streamName: string, deadline: number, pollMs: number, now: () => number, sleep: (ms: number) => Promise<void>,
 ): Promise<boolean> {
   for (;;) {

@@ -6,3 +6,7 @@ export * from './plan';
 export * from './policy';
 export * from './settings';
 export * from './shard-map';
+export * from './config';
+export * from './reconcile';
+export * from './state';
+export * from './telemetry';

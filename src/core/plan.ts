@@ -13,6 +13,8 @@ export interface PlanContext {
   readonly updateShardCountCallsInWindow: number;
   /** Calls a scale-in must leave unused, so a later scale-out can still double in one call. */
   readonly updateShardCountReserve: number;
+  /** AWS refused UpdateShardCount recently for a limit the call history did not show: split and merge instead. */
+  readonly updateShardCountBlocked?: boolean;
   /** Open shards the account may still add (DescribeLimits: ShardLimit - OpenShardCount); unknown when absent. */
   readonly accountShardHeadroom?: number;
   /** Each open shard's recent load as a fraction of one shard's write limit, with shard-level metrics. */
@@ -27,6 +29,7 @@ export interface PlanContext {
  */
 export function nextStep(decision: Decision, shards: readonly ShardRange[], context: PlanContext): Step | undefined {
   const current = shards.length;
+  const callsUsed = context.updateShardCountBlocked ? UPDATE_SHARD_COUNT_CALLS_PER_DAY : context.updateShardCountCallsInWindow;
 
   if (decision.action === 'split-hot-shards') {
     const open = new Set(shards.map((s) => s.shardId));
@@ -40,7 +43,7 @@ export function nextStep(decision: Decision, shards: readonly ShardRange[], cont
     if (target <= current) return undefined;
     // A uniform resize creates all of its children while the parents still count, so it needs the whole target free.
     const resizeFits = context.accountShardHeadroom === undefined || context.accountShardHeadroom >= target;
-    if (context.updateShardCountCallsInWindow < UPDATE_SHARD_COUNT_CALLS_PER_DAY && resizeFits) {
+    if (callsUsed < UPDATE_SHARD_COUNT_CALLS_PER_DAY && resizeFits) {
       return { kind: 'UpdateShardCount', targetShardCount: Math.min(target, current * 2) };
     }
     const widest = [...shards].filter(canSplit).sort((a, b) => byLoadThenShare(b, a, context))[0];
@@ -48,7 +51,7 @@ export function nextStep(decision: Decision, shards: readonly ShardRange[], cont
   }
 
   if (target < current) {
-    if (context.updateShardCountCallsInWindow < UPDATE_SHARD_COUNT_CALLS_PER_DAY - context.updateShardCountReserve) {
+    if (callsUsed < UPDATE_SHARD_COUNT_CALLS_PER_DAY - context.updateShardCountReserve) {
       return { kind: 'UpdateShardCount', targetShardCount: Math.max(target, Math.ceil(current / 2)) };
     }
     const coldest = adjacentPairs(shards).sort((a, b) => pairWeight(a, context) - pairWeight(b, context))[0];

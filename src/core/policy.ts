@@ -214,18 +214,28 @@ function decideScaleIn(
   };
 }
 
-/** Shards whose own latest known load is at or above the scale-out utilisation of one shard. */
+/** Shards whose own latest known load is at or above the scale-out utilisation of one shard, busiest first. */
 function findHotShards(observation: Observation, shards: readonly ShardRange[], settings: PolicySettings): string[] {
-  if (!observation.shardMinutes) return [];
-  const hot: Array<{ shardId: string; load: number }> = [];
-  for (const shard of shards) {
-    const series = observation.shardMinutes[shard.shardId] ?? [];
+  const loads = latestShardLoads(observation);
+  if (!loads) return [];
+  return shards
+    .filter((shard) => (loads[shard.shardId] ?? 0) >= settings.scaleOutUtilisation)
+    .sort((a, b) => loads[b.shardId] - loads[a.shardId])
+    .map((shard) => shard.shardId);
+}
+
+/**
+ * Each shard's latest known load as a fraction of one shard's write limit, from shard-level metrics; undefined
+ * without them. A shard with no datapoint yet is left out (unknown, not idle).
+ */
+export function latestShardLoads(observation: Observation): Record<string, number> | undefined {
+  if (!observation.shardMinutes) return undefined;
+  const loads: Record<string, number> = {};
+  for (const [shardId, series] of Object.entries(observation.shardMinutes)) {
     const latest = [...series].reverse().find((m) => m.incomingBytes !== undefined || m.incomingRecords !== undefined);
-    if (!latest) continue;
-    const load = shardsAtFullLoad((latest.incomingBytes ?? 0) / 60, (latest.incomingRecords ?? 0) / 60);
-    if (load >= settings.scaleOutUtilisation) hot.push({ shardId: shard.shardId, load });
+    if (latest) loads[shardId] = shardsAtFullLoad((latest.incomingBytes ?? 0) / 60, (latest.incomingRecords ?? 0) / 60);
   }
-  return hot.sort((a, b) => b.load - a.load).map((h) => h.shardId);
+  return loads;
 }
 
 function lastKnown(minutes: readonly MinuteMetrics[], demands: ReadonlyArray<Demand | undefined>, count: number) {

@@ -20,6 +20,8 @@ export async function startKinesisEmulator(): Promise<{ endpoint: string; proces
       SPLIT_SHARD_DURATION: '100ms',
       MERGE_SHARDS_DURATION: '100ms',
       UPDATE_SHARD_COUNT_DURATION: '100ms',
+      // Many test files share one emulator and leave their streams behind; AWS's default of 50 would run out.
+      SHARD_LIMIT: '2000',
       LOG_LEVEL: 'WARN',
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,0 +1,64 @@
+import { CloudWatchClient, GetMetricDataCommand, GetMetricDataCommandInput, GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
+
+/** Steady per-minute traffic of one stream, as CloudWatch would report it. */
+export interface StreamTraffic {
+  readonly bytesPerSecond: number;
+  readonly recordsPerSecond: number;
+  /** Records refused per second. */
+  readonly throttledPerSecond?: number;
+  readonly iteratorAgeMs?: number;
+  /** Shard-level IncomingBytes per second, by shard id; shards not listed report nothing. */
+  readonly shardBytesPerSecond?: Readonly<Record<string, number>>;
+}
+
+/** Minutes at the end of the window that CloudWatch has not published yet, as in AWS. */
+const PUBLISH_LAG_MINUTES = 1;
+
+/**
+ * Answers GetMetricData from a traffic table keyed by stream name: every minute of the requested window except the
+ * unpublished newest one. A stream missing from the table reports no datapoints at all.
+ */
+export function answerFromTraffic(traffic: () => Readonly<Record<string, StreamTraffic>>) {
+  return (input: GetMetricDataCommandInput): GetMetricDataCommandOutput => {
+    const start = input.StartTime!.getTime();
+    const end = input.EndTime!.getTime() - PUBLISH_LAG_MINUTES * 60_000;
+    const timestamps: Date[] = [];
+    for (let t = start; t < end; t += 60_000) timestamps.push(new Date(t));
+    const table = traffic();
+    return {
+      $metadata: {},
+      MetricDataResults: (input.MetricDataQueries ?? []).map((query) => {
+        const metric = query.MetricStat!.Metric!;
+        const dimension = (name: string) => metric.Dimensions!.find((d) => d.Name === name)?.Value;
+        const stream = table[dimension('StreamName')!];
+        const value = stream ? valueOf(stream, metric.MetricName!, dimension('ShardId')) : undefined;
+        return value === undefined
+          ? { Id: query.Id, Timestamps: [], Values: [] }
+          : { Id: query.Id, Timestamps: timestamps, Values: timestamps.map(() => value) };
+      }),
+    };
+  };
+}
+
+function valueOf(traffic: StreamTraffic, metricName: string, shardId: string | undefined): number | undefined {
+  if (shardId !== undefined) {
+    const bytes = traffic.shardBytesPerSecond?.[shardId];
+    if (bytes === undefined) return undefined;
+    return metricName === 'IncomingBytes' ? bytes * 60 : (bytes / Math.max(1, traffic.bytesPerSecond / Math.max(1, traffic.recordsPerSecond))) * 60;
+  }
+  switch (metricName) {
+    case 'IncomingBytes': return traffic.bytesPerSecond * 60;
+    case 'IncomingRecords': return traffic.recordsPerSecond * 60;
+    case 'WriteProvisionedThroughputExceeded':
+    case 'PutRecords.ThrottledRecords': return (traffic.throttledPerSecond ?? 0) * 60;
+    case 'GetRecords.IteratorAgeMilliseconds': return traffic.iteratorAgeMs ?? 0;
+    default: return undefined;
+  }
+}
+
+/** A CloudWatch client that never leaves the process. */
+export function offlineCloudWatch(): CloudWatchClient {
+  return new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+}
+
+export { GetMetricDataCommand };

@@ -1,0 +1,287 @@
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient, PutEventsCommand, PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
+import { AddTagsToStreamCommand, EnableEnhancedMonitoringCommand, ListTagsForStreamCommand, MetricsName } from '@aws-sdk/client-kinesis';
+import { mockClient } from 'aws-sdk-client-mock';
+import { answerFromTraffic, offlineCloudWatch, StreamTraffic } from './fake-cloudwatch';
+import { KinesisPort } from '../../lambda/autoscaler/kinesis-port';
+import { runTick, TickResult } from '../../lambda/autoscaler/tick';
+import { coverageProblem, ManagedStreamInput, STATE_TAGS } from '../../src/core';
+import { createActiveStream, kinesisClient, waitUntilActive } from '../emulator/kinesis-emulator';
+
+jest.setTimeout(60_000);
+
+const MIB = 1024 * 1024;
+const kinesis = kinesisClient();
+const port = new KinesisPort(kinesis);
+const cloudwatch = offlineCloudWatch();
+const cloudwatchMock = mockClient(cloudwatch);
+const events = new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const eventsMock = mockClient(events);
+
+let traffic: Record<string, StreamTraffic> = {};
+let logs: Array<Record<string, unknown>> = [];
+
+beforeEach(() => {
+  traffic = {};
+  logs = [];
+  cloudwatchMock.reset();
+  cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => traffic));
+  eventsMock.reset();
+  eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
+});
+
+afterAll(() => {
+  kinesis.destroy();
+  cloudwatch.destroy();
+  events.destroy();
+});
+
+function tick(streams: ManagedStreamInput[]): Promise<TickResult> {
+  return runTick({ streams }, {
+    kinesis,
+    cloudwatch,
+    events,
+    log: (entry) => logs.push(entry),
+    now: Date.now,
+    deadline: Date.now() + 40_000,
+    pollMs: 25,
+  });
+}
+
+/** The emulator's real shard map: open shards and whether they cover 0..2^128-1 exactly once. */
+async function shardMap(streamName: string) {
+  const shards = await port.openShards(streamName);
+  return { open: shards.length, coverage: coverageProblem(shards) ?? 'contiguous, whole key space' };
+}
+
+async function tags(streamName: string): Promise<Record<string, string>> {
+  const result = await kinesis.send(new ListTagsForStreamCommand({ StreamName: streamName }));
+  return Object.fromEntries((result.Tags ?? []).map((t) => [t.Key!, t.Value!]));
+}
+
+const decisions = () => logs.filter((l) => l.message === 'decision');
+const emf = (stream: string) => logs.filter((l) => l._aws !== undefined && l.StreamName === stream);
+const published = () => eventsMock.commandCalls(PutEventsCommand)
+  .map((c) => JSON.parse((c.args[0].input as PutEventsCommandInput).Entries![0].Detail!));
+
+test('a stream above its scale-out utilisation grows to what demand needs, by UpdateShardCount', async () => {
+  const stream = await createActiveStream(kinesis, 2);
+  traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
+
+  const result = await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
+
+  // 3.5 MiB/s at the balanced preset's 65 % target needs ceil(3.5 / 0.65) = 6 shards: 2 -> 4 -> 6.
+  expect(result.outcomes[0]).toMatchObject({ streamName: stream, status: 'scaled', openShards: 6 });
+  expect(result.outcomes[0].steps).toEqual([
+    { kind: 'UpdateShardCount', targetShardCount: 4 },
+    { kind: 'UpdateShardCount', targetShardCount: 6 },
+  ]);
+  expect(await shardMap(stream)).toEqual({ open: 6, coverage: 'contiguous, whole key space' });
+});
+
+test('the UpdateShardCount calls and the scaling time are persisted in the stream tags', async () => {
+  const stream = await createActiveStream(kinesis, 2);
+  traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
+
+  await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
+
+  const state = await tags(stream);
+  expect(state[STATE_TAGS.updateShardCountCalls].split(' ')).toHaveLength(2);
+  expect(state[STATE_TAGS.lastScalingAt]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+});
+
+test('every decision is one JSON log line with the metrics, the demand, the shards and the reason', async () => {
+  const stream = await createActiveStream(kinesis, 2);
+  traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
+
+  await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
+
+  expect(decisions()).toHaveLength(1);
+  expect(decisions()[0]).toMatchObject({
+    level: 'info',
+    stream,
+    action: 'scale-out',
+    status: 'scaled',
+    currentShards: 2,
+    targetShards: 6,
+    openShards: 6,
+    observed: { incomingBytes: 3.5 * MIB * 60, incomingRecords: 60_000, throttledRecords: 0, iteratorAgeMs: 0 },
+    demand: { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 },
+    reason: expect.stringContaining('demand needs 6 shards'),
+  });
+  expect(() => JSON.stringify(decisions()[0])).not.toThrow();
+});
+
+test('open and target shards are published in embedded metric format', async () => {
+  const stream = await createActiveStream(kinesis, 2);
+  traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
+
+  await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
+
+  const [line] = emf(stream);
+  expect(line).toMatchObject({
+    _aws: { CloudWatchMetrics: [{ Namespace: 'KinesisAutoscaler', Dimensions: [['StreamName']] }] },
+    OpenShards: 6,
+    TargetShards: 6,
+    ScalingOperations: 2,
+    Errors: 0,
+    UpdateShardCountCallsRemaining: 8,
+  });
+});
+
+test('a scaling action is published as an EventBridge event', async () => {
+  const stream = await createActiveStream(kinesis, 2);
+  traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
+
+  await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
+
+  expect(eventsMock.commandCalls(PutEventsCommand)[0].args[0].input).toMatchObject({
+    Entries: [{ Source: 'cdk-kinesis-autoscaling', DetailType: 'Kinesis Stream Scaling Action' }],
+  });
+  expect(published()).toEqual([expect.objectContaining({ streamName: stream, action: 'scale-out', fromShards: 2, openShards: 6, dryRun: false })]);
+});
+
+test('a hot shard is split at the midpoint of its hash range while the stream has headroom', async () => {
+  const stream = await createActiveStream(kinesis, 4);
+  await kinesis.send(new EnableEnhancedMonitoringCommand({
+    StreamName: stream, ShardLevelMetrics: [MetricsName.INCOMING_BYTES, MetricsName.INCOMING_RECORDS],
+  }));
+  await waitUntilActive(kinesis, stream);
+  const [cold1, hot, cold2, cold3] = await port.openShards(stream);
+  traffic[stream] = {
+    bytesPerSecond: 1.3 * MIB,
+    recordsPerSecond: 650,
+    shardBytesPerSecond: { [hot.shardId]: 0.95 * MIB, [cold1.shardId]: 0.1 * MIB, [cold2.shardId]: 0.1 * MIB, [cold3.shardId]: 0.15 * MIB },
+  };
+
+  const result = await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
+
+  expect(result.outcomes[0].decision).toMatchObject({ action: 'split-hot-shards', hotShards: [hot.shardId] });
+  const after = await port.openShards(stream);
+  expect(after.map((s) => s.shardId)).not.toContain(hot.shardId);
+  const [left, right] = after.filter((s) => s.startingHashKey >= hot.startingHashKey && s.endingHashKey <= hot.endingHashKey);
+  // Two children that meet in the middle of the parent's range: sizes equal to within one key.
+  expect([left.startingHashKey, right.endingHashKey, right.startingHashKey - left.endingHashKey])
+    .toEqual([hot.startingHashKey, hot.endingHashKey, 1n]);
+  const size = (s: { startingHashKey: bigint; endingHashKey: bigint }) => s.endingHashKey - s.startingHashKey + 1n;
+  expect(size(left) - size(right) <= 1n && size(right) - size(left) <= 1n).toBe(true);
+  expect(await shardMap(stream)).toEqual({ open: 5, coverage: 'contiguous, whole key space' });
+});
+
+test('a quiet stream scales in after a full window of complete metrics', async () => {
+  const stream = await createActiveStream(kinesis, 8);
+  traffic[stream] = { bytesPerSecond: 0.4 * MIB, recordsPerSecond: 200 };
+
+  const result = await tick([{ streamName: stream, minShards: 2, maxShards: 16 }]);
+
+  // 0.4 MiB/s needs 1 shard at 65 %; minShards keeps 2. The reserve leaves 7 calls, so halving is allowed: 8 -> 4 -> 2.
+  expect(result.outcomes[0]).toMatchObject({ status: 'scaled', openShards: 2 });
+  expect(await shardMap(stream)).toEqual({ open: 2, coverage: 'contiguous, whole key space' });
+});
+
+test('a scale-in waits out the cooldown recorded in the tags', async () => {
+  const stream = await createActiveStream(kinesis, 8);
+  await kinesis.send(new AddTagsToStreamCommand({ StreamName: stream, Tags: { [STATE_TAGS.lastScalingAt]: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } }));
+  traffic[stream] = { bytesPerSecond: 0.4 * MIB, recordsPerSecond: 200 };
+
+  const result = await tick([{ streamName: stream, minShards: 2, maxShards: 16 }]);
+
+  expect(result.outcomes[0]).toMatchObject({ status: 'unchanged', openShards: 8 });
+  expect(result.outcomes[0].decision!.reason).toContain('cooldown');
+});
+
+test('the kill switch tag pauses scaling without a deploy', async () => {
+  const stream = await createActiveStream(kinesis, 2);
+  await kinesis.send(new AddTagsToStreamCommand({ StreamName: stream, Tags: { [STATE_TAGS.paused]: 'true' } }));
+  traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
+
+  const result = await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
+
+  expect(result.outcomes[0]).toMatchObject({ status: 'unchanged', openShards: 2 });
+  expect(result.outcomes[0].decision!.reason).toContain('kill switch');
+  expect(await shardMap(stream)).toEqual({ open: 2, coverage: 'contiguous, whole key space' });
+});
+
+test('dry run decides, logs and publishes, but changes nothing', async () => {
+  const stream = await createActiveStream(kinesis, 2);
+  traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
+
+  const result = await tick([{ streamName: stream, minShards: 1, maxShards: 16, dryRun: true }]);
+
+  expect(result.outcomes[0]).toMatchObject({ status: 'dry-run', steps: [] });
+  expect(result.outcomes[0].decision).toMatchObject({ action: 'scale-out', targetShards: 6 });
+  expect(published()).toEqual([expect.objectContaining({ streamName: stream, dryRun: true, targetShards: 6 })]);
+  expect(await shardMap(stream)).toEqual({ open: 2, coverage: 'contiguous, whole key space' });
+});
+
+test('a stream with no metrics at all is left alone', async () => {
+  const stream = await createActiveStream(kinesis, 3);
+
+  const result = await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
+
+  expect(result.outcomes[0]).toMatchObject({ status: 'unchanged', openShards: 3 });
+  expect(result.outcomes[0].decision!.reason).toContain('no metrics');
+});
+
+test('a deleted stream is logged and the other streams still scale', async () => {
+  const stream = await createActiveStream(kinesis, 2);
+  traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
+
+  const result = await tick([
+    { streamName: 'deleted-stream-that-never-existed', minShards: 1, maxShards: 4 },
+    { streamName: stream, minShards: 1, maxShards: 16 },
+  ]);
+
+  expect(result.outcomes.map((o) => [o.streamName, o.status])).toEqual([
+    ['deleted-stream-that-never-existed', 'not-found'],
+    [stream, 'scaled'],
+  ]);
+  expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', message: 'stream-not-found', stream: 'deleted-stream-that-never-existed' }));
+});
+
+test('a corrupted state tag is a logged error and a no-op for that stream only', async () => {
+  const broken = await createActiveStream(kinesis, 2);
+  const healthy = await createActiveStream(kinesis, 2);
+  await kinesis.send(new AddTagsToStreamCommand({ StreamName: broken, Tags: { [STATE_TAGS.updateShardCountCalls]: 'yesterday' } }));
+  traffic[broken] = traffic[healthy] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
+
+  const result = await tick([{ streamName: broken, minShards: 1, maxShards: 16 }, { streamName: healthy, minShards: 1, maxShards: 16 }]);
+
+  const byName = Object.fromEntries(result.outcomes.map((o) => [o.streamName, o]));
+  expect(byName[broken]).toMatchObject({ status: 'error', message: `tag ${STATE_TAGS.updateShardCountCalls} must hold ISO-8601 UTC timestamps like 2026-01-31T12:00:00Z, received "yesterday"` });
+  expect(byName[healthy]).toMatchObject({ status: 'scaled', openShards: 6 });
+  expect(await shardMap(broken)).toEqual({ open: 2, coverage: 'contiguous, whole key space' });
+  expect(emf(broken)).toContainEqual(expect.objectContaining({ Errors: 1 }));
+});
+
+test('invalid settings for one stream are rejected with their message; the others run', async () => {
+  const stream = await createActiveStream(kinesis, 2);
+  traffic[stream] = { bytesPerSecond: 1 * MIB, recordsPerSecond: 100 };
+
+  const result = await tick([{ streamName: 'bad', minShards: 5, maxShards: 2 }, { streamName: stream, minShards: 1, maxShards: 4 }]);
+
+  expect(result.outcomes.map((o) => [o.streamName, o.status, o.message])).toEqual([
+    ['bad', 'error', 'settings of stream bad: minShards (5) must not be greater than maxShards (2)'],
+    [stream, 'unchanged', undefined],
+  ]);
+});
+
+test('when CloudWatch fails nothing is known, so nothing changes', async () => {
+  const stream = await createActiveStream(kinesis, 2);
+  cloudwatchMock.reset();
+  cloudwatchMock.on(GetMetricDataCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+  const result = await tick([{ streamName: stream, minShards: 4, maxShards: 16 }]);
+
+  expect(result.outcomes[0]).toMatchObject({ status: 'error', message: 'CloudWatch GetMetricData failed: Rate exceeded' });
+  expect(await shardMap(stream)).toEqual({ open: 2, coverage: 'contiguous, whole key space' });
+});
+
+test('all streams are read with one GetMetricData call', async () => {
+  const streams = await Promise.all([1, 2, 3].map(() => createActiveStream(kinesis, 1)));
+
+  const result = await tick(streams.map((streamName) => ({ streamName, minShards: 1, maxShards: 2 })));
+
+  expect(result.getMetricDataCalls).toBe(1);
+  expect(cloudwatchMock.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries).toHaveLength(15);
+});
