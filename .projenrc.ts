@@ -76,19 +76,19 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'lambda', 'examples', 'integ-tests', 'projenrc'],
+    devdirs: ['test', 'lambda', 'examples', 'integ-tests', 'benchmarks', 'projenrc'],
   },
   gitignore: ['/cdk.out/', 'integ-tests/cdk-integ.out.*', 'integ-tests/*.snapshot/asset.*', '.jsii.tabl.json'],
 });
 
 // eslint's project service type-checks each file with its nearest tsconfig: give every dev folder one.
-for (const dir of ['examples', 'integ-tests', 'lambda']) {
+for (const dir of ['examples', 'integ-tests', 'lambda', 'benchmarks']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
     obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['**/*.snapshot/**', 'cdk-integ.out.*/**'] },
   });
 }
 
-for (const pattern of ['/examples/', '/integ-tests/', '/cdk.out/', '/docs/', '/.ci/']) {
+for (const pattern of ['/examples/', '/integ-tests/', '/benchmarks/', '/cdk.out/', '/docs/', '/.ci/']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -124,6 +124,14 @@ const example = project.addTask('example', {
 });
 example.spawn(project.tasks.tryFind('bundle')!);
 example.exec('ts-node --project test/tsconfig.json examples/app.ts');
+
+// A benchmark, not a test: bundle size, and wall time and API calls of one tick over 50 streams on kinesis-local.
+const benchAutoscaler = project.addTask('bench:autoscaler', {
+  description: 'Measure one autoscaler invocation over 50 streams on kinesis-local; writes docs/autoscaler-benchmark.md',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+benchAutoscaler.spawn(project.tasks.tryFind('bundle')!);
+benchAutoscaler.exec('ts-node --project test/tsconfig.json benchmarks/autoscaler-tick.ts');
 
 // Snapshot verification needs no AWS credentials; transpile-only keeps it fast (eslint type-checks these files).
 const integEnv = { TS_NODE_TRANSPILE_ONLY: 'true' };

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { KinesisStream, ShardLevelMetric } from '../src';
+import { KinesisStream, ReconcileMode, ScalingPreset, ShardLevelMetric } from '../src';
 
 /**
  * The example a platform team would start from: every feature of the library, used the way a customer stack uses
@@ -14,10 +14,12 @@ class StreamingPlatformStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
 
-    // A provisioned stream: customer-managed key (the default), a week of retention, hot-shard metrics.
+    // A provisioned stream that follows its traffic between 2 and 64 shards: customer-managed key (the default), a week
+    // of retention, and the shard-level metrics the autoscaler uses to split a hot shard. The reconciler brings the
+    // initial single shard up to minShards during the deploy, and never lowers what the autoscaler has grown.
     const orders = new KinesisStream(this, 'Orders', {
       streamName: 'orders',
-      shardCount: 4,
+      autoscaling: { minShards: 2, maxShards: 64, preset: ScalingPreset.BALANCED, reconcile: ReconcileMode.BEST_EFFORT },
       retentionPeriod: Duration.days(7),
       shardLevelMetrics: [ShardLevelMetric.INCOMING_BYTES, ShardLevelMetric.INCOMING_RECORDS],
       consumers: ['analytics'],
