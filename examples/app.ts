@@ -3,8 +3,9 @@ import { App, Duration, Size, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { KinesisStream, ReconcileMode, ScalingPreset, ShardLevelMetric } from '../src';
+import { KinesisStream, ReconcileMode, ScalingPreset, ShardLevelMetric, StreamDashboard } from '../src';
 
 /**
  * The example a platform team would start from: every feature of the library, used the way a customer stack uses
@@ -14,11 +15,16 @@ class StreamingPlatformStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
 
+    // Every alarm of both streams notifies the on-call topic.
+    const pager = new sns.Topic(this, 'OnCall', { enforceSSL: true });
+
     // A provisioned stream that follows its traffic between 2 and 64 shards: customer-managed key (the default), a week
     // of retention, and the shard-level metrics the autoscaler uses to split a hot shard. The reconciler brings the
-    // initial single shard up to minShards during the deploy, and never lowers what the autoscaler has grown.
+    // initial single shard up to minShards during the deploy, and never lowers what the autoscaler has grown. Its
+    // readers get an earlier lag warning than the default minute.
     const orders = new KinesisStream(this, 'Orders', {
       streamName: 'orders',
+      alarms: { alarmTopic: pager, overrides: { iteratorAgeWarning: { threshold: 5 * 60_000 } } },
       autoscaling: { minShards: 2, maxShards: 64, preset: ScalingPreset.BALANCED, reconcile: ReconcileMode.BEST_EFFORT },
       retentionPeriod: Duration.days(7),
       shardLevelMetrics: [ShardLevelMetric.INCOMING_BYTES, ShardLevelMetric.INCOMING_RECORDS],
@@ -40,11 +46,15 @@ class StreamingPlatformStack extends Stack {
     orders.grantRead(new iam.AccountPrincipal('111122223333'));
 
     // An On-Demand stream with the AWS-managed key and larger records.
-    new KinesisStream(this, 'Clickstream', {
+    const clickstream = new KinesisStream(this, 'Clickstream', {
       streamMode: kinesis.StreamMode.ON_DEMAND,
+      alarms: { alarmTopic: pager },
       encryption: kinesis.StreamEncryption.MANAGED,
       maxRecordSize: Size.mebibytes(2),
     });
+
+    // One dashboard for both, built after the consumers so their lag is graphed.
+    new StreamDashboard(this, 'Dashboard', { dashboardName: 'streaming-platform', streams: [orders, clickstream] });
   }
 }
 

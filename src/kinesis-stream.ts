@@ -10,6 +10,7 @@ import { acknowledgeFindings } from './private/nag';
 import { createStreamKey } from './private/stream-key';
 import { assertIntegerInRange, describeValue } from './private/validation';
 import { AutoscalingOptions, ShardAutoscaler } from './shard-autoscaler';
+import { StreamAlarms, StreamAlarmsOptions } from './stream-alarms';
 
 /**
  * A shard-level ("enhanced") CloudWatch metric. Each one is billed as a custom metric per shard.
@@ -162,6 +163,21 @@ export interface KinesisStreamProps {
   readonly tagConsumers?: boolean;
 
   /**
+   * Whether to create the recommended alarms ({@link StreamAlarms}) for the stream, its consumers, its Lambda
+   * consumers and, with autoscaling, the autoscaler.
+   *
+   * @default true
+   */
+  readonly createAlarms?: boolean;
+
+  /**
+   * Actions, overrides and the composite alarm of the recommended alarms.
+   *
+   * @default - every alarm with its defaults, no actions
+   */
+  readonly alarms?: StreamAlarmsOptions;
+
+  /**
    * Tags for the stream and the key created for it.
    *
    * @default - none
@@ -268,6 +284,12 @@ export class KinesisStream extends Construct {
   /** The stream's ARN. */
   public readonly streamArn: string;
 
+  /** The recommended alarms, unless `createAlarms` is false. */
+  public readonly alarms?: StreamAlarms;
+
+  /** The stack's autoscaler, when the stream is autoscaled. */
+  public readonly autoscaler?: ShardAutoscaler;
+
   private readonly _consumers: kinesis.StreamConsumer[] = [];
   private readonly consumerNames = new Set<string>();
   private readonly tagConsumers: boolean;
@@ -331,10 +353,9 @@ export class KinesisStream extends Construct {
       if (encryptionKey && !props.encryptionKey) Tags.of(encryptionKey).add(key, value);
     }
 
-    for (const name of props.consumers ?? []) this.addConsumer(name);
-
     if (props.autoscaling) {
-      ShardAutoscaler.of(this).addStream(this.stream, props.autoscaling);
+      this.autoscaler = ShardAutoscaler.of(this);
+      this.autoscaler.addStream(this.stream, props.autoscaling);
       if (props.shardCount !== undefined) {
         Annotations.of(this).addWarningV2('cdk-kinesis-autoscaling:initialShardCount',
           `shardCount (${props.shardCount}) is only the count the stream is created with: after that the autoscaler owns the live ` +
@@ -342,6 +363,16 @@ export class KinesisStream extends Construct {
           'resetting what the autoscaler grew (or failing when the live count is more than twice or under half the new value).');
       }
     }
+
+    if (props.createAlarms ?? true) {
+      this.alarms = new StreamAlarms(this, 'Alarms', {
+        ...props.alarms,
+        stream: this.stream,
+        retentionPeriod: props.retentionPeriod,
+        autoscaler: this.autoscaler,
+      });
+    }
+    for (const name of props.consumers ?? []) this.addConsumer(name);
 
     this.node.addValidation({ validate: () => this.adviseAtSynth() });
   }
@@ -380,6 +411,7 @@ export class KinesisStream extends Construct {
     }
 
     this._consumers.push(consumer);
+    this.alarms?.addConsumer(consumer);
     if (!Token.isUnresolved(consumerName)) this.consumerNames.add(consumerName);
     return consumer;
   }
@@ -411,6 +443,7 @@ export class KinesisStream extends Construct {
       enabled: options.enabled,
     });
     handler.addEventSource(source);
+    this.alarms?.addLambdaConsumer(handler);
     return source;
   }
 

@@ -263,6 +263,11 @@ export class ShardAutoscaler extends Construct {
     return this.metric(AUTOSCALER_METRICS.updateShardCountCallsRemaining, stream, { statistic: cloudwatch.Stats.MINIMUM, ...props });
   }
 
+  /** Resharding operations (UpdateShardCount, SplitShard, MergeShards) started on `stream`. */
+  public metricScalingOperations(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(AUTOSCALER_METRICS.scalingOperations, stream, { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
   /** Runs in which scaling `stream` failed. */
   public metricErrors(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(AUTOSCALER_METRICS.errors, stream, { statistic: cloudwatch.Stats.SUM, ...props });
