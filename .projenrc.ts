@@ -39,6 +39,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // Dev versions are declared below: aws-cdk-lib at the floor, constructs where cdk-nag needs it.
   peerDependencyOptions: { pinnedDevDependency: false },
 
+  // The replay and planning command ships with the library, compiled by jsii from src/replay/.
+  bin: { 'cdk-kinesis-autoscaling': 'lib/replay/bin.js' },
+
   publishToPypi: { distName: 'cdk-kinesis-autoscaling', module: 'cdk_kinesis_autoscaling' },
   publishToMaven: {
     javaPackage: 'io.github.cdk_kinesis_autoscaling',
@@ -132,6 +135,13 @@ const benchAutoscaler = project.addTask('bench:autoscaler', {
 });
 benchAutoscaler.spawn(project.tasks.tryFind('bundle')!);
 benchAutoscaler.exec('ts-node --project test/tsconfig.json benchmarks/autoscaler-tick.ts');
+
+// The replay benchmark: every policy on every trace at two scalings, written to docs/benchmarks.md.
+project.addTask('bench', {
+  description: 'Replay every trace in ../shared/traces through every policy; writes docs/benchmarks.md',
+  exec: 'ts-node --project test/tsconfig.json benchmarks/replay.ts',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
 
 // Snapshot verification needs no AWS credentials; transpile-only keeps it fast (eslint type-checks these files).
 const integEnv = { TS_NODE_TRANSPILE_ONLY: 'true' };

@@ -73,6 +73,12 @@ export interface Decision {
 
 /** Throttling at a minute average below the limit means bursts: a quarter more shards absorbs them. */
 const BURST_HEADROOM = 1.25;
+/**
+ * Metrics lag behind by minutes and a resize takes minutes, so throttling seen this soon after a scaling action was
+ * measured against the old, smaller shard count. Adding burst headroom on top of it again would compound into a
+ * runaway; within this window only the demand estimate (accepted plus throttled) sizes the stream.
+ */
+const SETTLE_MS = 10 * 60_000;
 /** Scale-ins smaller than this share of the stream are not worth a reshard. */
 const MIN_SCALE_IN_SHARE = 0.1;
 
@@ -133,7 +139,8 @@ export function decide(observation: Observation, state: StreamState, settings: P
 
   if (throttledRecently || recentUtilisation >= settings.scaleOutUtilisation) {
     let wanted = Math.ceil(recentPeak.shardsAtFullLoad / settings.targetUtilisation);
-    if (throttledRecently) wanted = Math.max(wanted, Math.ceil(current * BURST_HEADROOM));
+    const settled = state.lastScalingAt === undefined || state.now - state.lastScalingAt >= SETTLE_MS;
+    if (throttledRecently && settled) wanted = Math.max(wanted, Math.ceil(current * BURST_HEADROOM));
     const target = Math.min(wanted, settings.maxShards);
     const pinnedAtMax = wanted > settings.maxShards;
     const why = throttledRecently ? 'writes were throttled' : `utilisation ${percent(recentUtilisation)} reached ${percent(settings.scaleOutUtilisation)}`;

@@ -8,7 +8,6 @@ export interface ShardRange {
 }
 
 const KEY_SPACE = MAX_HASH_KEY + 1n;
-const SHARE_PRECISION = 1_000_000_000n;
 
 export function rangeSize(shard: ShardRange): bigint {
   return shard.endingHashKey - shard.startingHashKey + 1n;
@@ -16,7 +15,8 @@ export function rangeSize(shard: ShardRange): bigint {
 
 /** The fraction of the key space, and so of uniformly spread traffic, that a shard receives. */
 export function keySpaceShare(shard: ShardRange): number {
-  return Number((rangeSize(shard) * SHARE_PRECISION) / KEY_SPACE) / Number(SHARE_PRECISION);
+  // Doubles carry 2^128-scale integers to 53 significant bits: the share is exact to about 1e-16.
+  return Number(rangeSize(shard)) / Number(KEY_SPACE);
 }
 
 export function sortByHashKey(shards: readonly ShardRange[]): ShardRange[] {

@@ -155,3 +155,18 @@ describe('UpdateShardCount budget window', () => {
     expect(updateShardCountCallsInWindow({ now: NOW, updateShardCountCalls: calls })).toBe(2);
   });
 });
+
+describe('throttling measured before the last resize', () => {
+  // The metrics of the minutes while a resize was under way show throttling against the old shard count.
+  const throttledBeforeResize = [...steady(59, 1), ...steady(1, 1, 2048, { throttledRecords: 10 })];
+
+  test('within ten minutes of a scaling action adds no burst headroom on top of the new count', () => {
+    const decision = decide(observe(throttledBeforeResize), state(5, { lastScalingAt: NOW - 4 * MINUTE }), balanced);
+    expect(decision.action).toBe('none');
+  });
+
+  test('ten minutes after it, throttling adds burst headroom again', () => {
+    const decision = decide(observe(throttledBeforeResize), state(5, { lastScalingAt: NOW - 10 * MINUTE }), balanced);
+    expect(decision).toMatchObject({ action: 'scale-out', targetShards: 7 });
+  });
+});

@@ -1,25 +1,16 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  AddTagsToStreamCommand, DescribeLimitsCommand, DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand,
-  ListTagsForStreamCommand, SplitShardCommand, UpdateShardCountCommand,
-} from '@aws-sdk/client-kinesis';
-import { mockClient } from 'aws-sdk-client-mock';
-import { answerFromTraffic, offlineCloudWatch } from './fake-cloudwatch';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { AddTagsToStreamCommand, SplitShardCommand, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
+import { answerFromTraffic } from './fake-cloudwatch';
+import { mockedAws, mockStream } from './mocked-aws';
 import { runTick } from '../../lambda/autoscaler/tick';
-import { formatTimestamp, STATE_TAGS, uniformShards } from '../../src/core';
+import { formatTimestamp, STATE_TAGS } from '../../src/core';
 
 /** Kinesis faults the emulator cannot produce on demand, driven through a mocked client. */
 
 const MIB = 1024 * 1024;
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 30);
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-const kinesis = new KinesisClient({ region: 'us-east-1', credentials });
-const kinesisMock = mockClient(kinesis);
-const cloudwatch = offlineCloudWatch();
-const cloudwatchMock = mockClient(cloudwatch);
-const events = new EventBridgeClient({ region: 'us-east-1', credentials });
-const eventsMock = mockClient(events);
+const { kinesis, kinesisMock, cloudwatch, cloudwatchMock, events, eventsMock } = mockedAws();
 let logs: Array<Record<string, unknown>> = [];
 
 function awsError(name: string, message: string): Error {
@@ -28,28 +19,7 @@ function awsError(name: string, message: string): Error {
 
 /** A provisioned stream of `shards` uniform shards under 3.5 MiB/s of writes, which wants 6 shards. */
 function busyStream(status: string, shards: number, tags: Record<string, string> = {}) {
-  kinesisMock.on(DescribeStreamSummaryCommand).resolves({
-    StreamDescriptionSummary: {
-      StreamName: 'orders',
-      StreamARN: 'arn',
-      StreamStatus: status as 'ACTIVE',
-      StreamModeDetails: { StreamMode: 'PROVISIONED' },
-      RetentionPeriodHours: 24,
-      StreamCreationTimestamp: new Date(0),
-      EnhancedMonitoring: [],
-      OpenShardCount: shards,
-    },
-  });
-  kinesisMock.on(ListShardsCommand).resolves({
-    Shards: uniformShards(shards).map((s) => ({
-      ShardId: s.shardId,
-      HashKeyRange: { StartingHashKey: s.startingHashKey.toString(), EndingHashKey: s.endingHashKey.toString() },
-      SequenceNumberRange: { StartingSequenceNumber: '1' },
-    })),
-  });
-  kinesisMock.on(ListTagsForStreamCommand).resolves({ Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })), HasMoreTags: false });
-  kinesisMock.on(DescribeLimitsCommand).resolves({ ShardLimit: 500, OpenShardCount: shards, OnDemandStreamCount: 0, OnDemandStreamCountLimit: 50 });
-  kinesisMock.on(AddTagsToStreamCommand).resolves({});
+  mockStream(kinesisMock, 'orders', { status, shards, tags });
   cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => ({ orders: { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 } })));
 }
 
