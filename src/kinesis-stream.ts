@@ -36,6 +36,9 @@ export enum ShardLevelMetric {
   ALL = 'ALL',
 }
 
+/** What a producer calls: the write API and the shard listing producers use to route by hash key. */
+const WRITE_ACTIONS = ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'];
+
 /** Limits from the Kinesis API reference and developer guide. */
 const MAX_CONSUMERS = 20;
 const CONSUMER_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
@@ -459,17 +462,20 @@ export class KinesisStream extends Construct {
   }
 
   /**
-   * Grants write access (PutRecord, PutRecords, ListShards), including encryption with the stream's key.
-   * Across accounts, pass the other account's principal.
+   * Grants write access (PutRecord, PutRecords, ListShards), including `kms:GenerateDataKey` on the stream's key,
+   * the one key action a Kinesis producer needs. Across accounts, pass the other account's principal.
+   *
+   * @see https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    return this.stream.grantWrite(grantee);
+    const grant = this.stream.grant(grantee, ...WRITE_ACTIONS);
+    this.encryptionKey?.grant(grantee, 'kms:GenerateDataKey');
+    return grant;
   }
 
   /** Grants both read and write access, including the stream's key. */
   public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
-    this.sharedReaders.add(grantee);
-    return this.stream.grantReadWrite(grantee);
+    return this.grantRead(grantee).combine(this.grantWrite(grantee));
   }
 
   private createFailureQueue(consumer: kinesis.StreamConsumer): sqs.Queue {

@@ -16,7 +16,8 @@ const KEY_ADMIN_ACTIONS = [
 ];
 
 /** The data-key operations Kinesis performs with the caller's credentials on PutRecord(s) and GetRecords. */
-const KINESIS_USE_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'];
+// Spelled out rather than GenerateDataKey* / ReEncrypt*: no wildcard action, and no data-key-pair actions Kinesis never calls.
+const KINESIS_USE_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
 
 export interface StreamKeyProps {
   readonly description: string;

@@ -1,0 +1,77 @@
+import { Duration, Size, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { KinesisStream, ReconcileMode, ScalingPreset, ShardLevelMetric, StreamDashboard } from '../src';
+
+/**
+ * The example a platform team would start from: every feature of the library, used the way a customer stack uses
+ * it. `npm run example` synthesizes it, offline, into cdk.out/.
+ */
+export class StreamingPlatformStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    // Every alarm of both streams notifies the on-call topic, encrypted with a key CloudWatch may use to publish.
+    const pagerKey = new kms.Key(this, 'OnCallKey', { enableKeyRotation: true, description: 'Encrypts the on-call topic' });
+    pagerKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'], // In a key policy, "*" means this key.
+    }));
+    const pager = new sns.Topic(this, 'OnCall', { enforceSSL: true, masterKey: pagerKey });
+
+    // A provisioned stream that follows its traffic between 2 and 64 shards: customer-managed key (the default), a week
+    // of retention, and the shard-level metrics the autoscaler uses to split a hot shard. The reconciler brings the
+    // initial single shard up to minShards during the deploy, and never lowers what the autoscaler has grown. Its
+    // readers get an earlier lag warning than the default minute.
+    const orders = new KinesisStream(this, 'Orders', {
+      streamName: 'orders',
+      alarms: { alarmTopic: pager, overrides: { iteratorAgeWarning: { threshold: 5 * 60_000 } } },
+      autoscaling: { minShards: 2, maxShards: 64, preset: ScalingPreset.BALANCED, reconcile: ReconcileMode.BEST_EFFORT },
+      retentionPeriod: Duration.days(7),
+      shardLevelMetrics: [ShardLevelMetric.INCOMING_BYTES, ShardLevelMetric.INCOMING_RECORDS],
+      consumers: ['analytics'],
+      tags: { 'data-classification': 'confidential' },
+    });
+
+    // A Lambda reader on its own enhanced fan-out consumer, with the library's safe defaults.
+    const billing = new lambda.Function(this, 'Billing', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async (event) => ({ batchItemFailures: [] });'),
+    });
+    orders.addLambdaConsumer('billing', billing, { batchSize: 500 });
+    NagSuppressions.addResourceSuppressions(billing, [
+      { id: 'AwsSolutions-IAM4', reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs.' },
+      { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: 'The inline policy holds the stream and key grants, written for this one role.' },
+      { id: 'NIST.800.53.R5-LambdaConcurrency', reason: 'The event source mapping bounds concurrency: one batch per shard at a time.' },
+      { id: 'NIST.800.53.R5-LambdaDLQ', reason: 'Failed batches go to the event source\'s on-failure queue, which the library creates.' },
+      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: 'The function reads Kinesis only and reaches no private resource.' },
+    ], true);
+
+    // Producers get the stream and the key; a partner account reads through the resource policies.
+    const producer = new iam.Role(this, 'OrderProducer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    orders.grantWrite(producer);
+    NagSuppressions.addResourceSuppressions(producer, [
+      { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: 'The inline policy holds the write grant on one stream and its key, written for this one role.' },
+    ], true);
+    orders.grantRead(new iam.AccountPrincipal('111122223333'));
+
+    // An On-Demand stream with the AWS-managed key and larger records.
+    const clickstream = new KinesisStream(this, 'Clickstream', {
+      streamMode: kinesis.StreamMode.ON_DEMAND,
+      alarms: { alarmTopic: pager },
+      encryption: kinesis.StreamEncryption.MANAGED,
+      maxRecordSize: Size.mebibytes(2),
+    });
+
+    // One dashboard for both, built after the consumers so their lag is graphed.
+    new StreamDashboard(this, 'Dashboard', { dashboardName: 'streaming-platform', streams: [orders, clickstream] });
+  }
+}
+

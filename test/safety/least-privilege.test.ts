@@ -1,0 +1,33 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { StreamingPlatformStack } from '../../examples/streaming-platform';
+
+/** Every IAM statement of the example app: every feature of the library, used as a customer would. */
+function statements(): Array<{ policy: string; Action: string[]; Resource: unknown[]; Effect: string }> {
+  const template = Template.fromStack(new StreamingPlatformStack(new App(), 'StreamingPlatform'));
+  return Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([policy, p]) =>
+    (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>).map((s) => ({
+      ...s, policy, Action: [s.Action].flat(), Resource: [s.Resource].flat(),
+    })) as Array<{ policy: string; Action: string[]; Resource: unknown[]; Effect: string }>);
+}
+
+test('no statement allows a wildcard action', () => {
+  expect(statements().flatMap((s) => s.Action).filter((a) => a.includes('*'))).toEqual([]);
+});
+
+test('"*" resources only for the two actions whose APIs accept nothing narrower', () => {
+  // cloudwatch:GetMetricData and kinesis:DescribeLimits act on the account, not on a resource.
+  const onStar = statements().filter((s) => s.Resource.includes('*'));
+  expect(onStar.flatMap((s) => s.Action).sort()).toEqual(['cloudwatch:GetMetricData', 'kinesis:DescribeLimits']);
+  expect(onStar.map((s) => s.policy)).toEqual([expect.stringMatching(/^ShardAutoscalerRoleDefaultPolicy/)]);
+});
+
+test('the autoscaler can resize only the streams it manages', () => {
+  const resizing = statements().filter((s) => s.Action.some((a) => ['kinesis:UpdateShardCount', 'kinesis:SplitShard', 'kinesis:MergeShards'].includes(a)));
+  expect(resizing.length).toBeGreaterThan(0);
+  for (const s of resizing) {
+    expect(s.policy).toMatch(/^ShardAutoscaler(Reconciler)?Role/);
+    // The only autoscaled stream of the example is Orders.
+    expect(s.Resource).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^OrdersStream/), 'Arn'] }]);
+  }
+});
