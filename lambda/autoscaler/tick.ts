@@ -77,7 +77,7 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
     try {
       prepared.push(await prepare(port, stream));
     } catch (e) {
-      outcomes.push(failed(stream.streamName, e, deps.log));
+      outcomes.push(failed(stream.streamName, e, deps));
     }
   });
 
@@ -90,7 +90,7 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
     getMetricDataCalls = fetched.calls;
   } catch (e) {
     // Without metrics nothing is known about any stream, and nothing is known is a reason to change nothing.
-    for (const p of prepared) outcomes.push(failed(p.stream.streamName, e, deps.log, 'CloudWatch GetMetricData failed'));
+    for (const p of prepared) outcomes.push(failed(p.stream.streamName, e, deps, 'CloudWatch GetMetricData failed'));
     return { outcomes: sortByName(outcomes), getMetricDataCalls };
   }
 
@@ -98,7 +98,7 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
     try {
       outcomes.push(await scaleOne(port, p, observation, deps, accountShardHeadroom));
     } catch (e) {
-      outcomes.push(failed(p.stream.streamName, e, deps.log));
+      outcomes.push(failed(p.stream.streamName, e, deps));
     }
   });
   return { outcomes: sortByName(outcomes), getMetricDataCalls };
@@ -213,8 +213,8 @@ async function scaleOne(
   return { streamName, status, message, decision, steps, openShards };
 }
 
-/** Kinesis error names that mean "not this tick" rather than "broken". */
-function failed(streamName: string, e: unknown, log: Log, context?: string): StreamOutcome {
+/** One stream's failure, logged and counted; Kinesis errors that mean "not this tick" are warnings, not errors. */
+function failed(streamName: string, e: unknown, { log, now }: Pick<TickDependencies, 'log' | 'now'>, context?: string): StreamOutcome {
   const name = errorName(e instanceof StepError ? e.failure : e);
   const text = `${context ? `${context}: ` : ''}${(e as Error)?.message ?? String(e)}`;
   let status: StreamStatus = 'error';
@@ -222,7 +222,7 @@ function failed(streamName: string, e: unknown, log: Log, context?: string): Str
   else if (name === 'ResourceInUseException') status = 'skipped';
   const message = status === 'not-found' ? `the stream does not exist (deleted?): ${text}` : text;
   log({ level: status === 'error' ? 'error' : 'warn', message: status === 'error' ? 'stream-failed' : `stream-${status}`, stream: streamName, error: message, errorName: name });
-  log(metrics(streamName, Date.now(), { [AUTOSCALER_METRICS.errors]: status === 'error' ? 1 : 0 }));
+  log(metrics(streamName, now(), { [AUTOSCALER_METRICS.errors]: status === 'error' ? 1 : 0 }));
   return { streamName, status, message, steps: [] };
 }
 
