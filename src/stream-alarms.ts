@@ -189,9 +189,8 @@ export class StreamAlarms extends Construct {
     // A token retention can be anything from 24 hours: half the shortest alarms early rather than too late.
     const halfRetentionMs = (retention.isUnresolved() ? Duration.hours(24) : retention).toMilliseconds() / 2;
 
-    const kinesisMetric = (metricName: string, statistic: string) => new cloudwatch.Metric({
-      namespace: 'AWS/Kinesis', metricName, statistic, dimensionsMap: { StreamName: props.stream.streamName }, period: Duration.minutes(1),
-    });
+    // IStream.metric carries the AWS/Kinesis namespace and the StreamName dimension.
+    const kinesisMetric = (metricName: string, statistic: string) => props.stream.metric(metricName, { statistic, period: Duration.minutes(1) });
     const name = this.streamLabel();
 
     this.addAlarm({

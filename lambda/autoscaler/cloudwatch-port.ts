@@ -1,5 +1,5 @@
 import { CloudWatchClient, GetMetricDataCommand, GetMetricDataCommandOutput, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { MinuteMetrics, Observation, ShardMinuteMetrics } from '../../src/core';
+import { hasData, MinuteMetrics, Observation, ShardMinuteMetrics } from '../../src/core';
 
 /** GetMetricData takes at most 500 queries per call (CloudWatch API reference). */
 export const MAX_QUERIES_PER_CALL = 500;
@@ -132,7 +132,7 @@ export function withoutUnpublishedTail(observation: Observation): Observation {
   const { minutes } = observation;
   while (drop < MAX_PUBLISH_LAG_MINUTES && drop < minutes.length) {
     const minute = minutes[minutes.length - 1 - drop];
-    if (minute.incomingBytes !== undefined || minute.incomingRecords !== undefined) break;
+    if (hasData(minute)) break;
     drop++;
   }
   if (drop === 0 || drop === minutes.length) return observation;

@@ -6,7 +6,7 @@ import { converge, ConvergeResult, StepError } from './executor';
 import { KinesisPort, StreamSummary } from './kinesis-port';
 import {
   AUTOSCALER_DIMENSION, AUTOSCALER_EVENT_DETAIL_TYPE, AUTOSCALER_EVENT_SOURCE, AUTOSCALER_METRICS, AUTOSCALER_NAMESPACE,
-  Decision, decide, latestShardLoads, ManagedStream, MinuteMetrics, Observation, parseInput, PersistedState, readState, ShardRange,
+  Decision, decide, hasData, latestShardLoads, ManagedStream, MinuteMetrics, Observation, parseInput, PersistedState, readState, ShardRange,
   stateTags, Step, UPDATE_SHARD_COUNT_CALLS_PER_DAY, updateShardCountCallsInWindow,
 } from '../../src/core';
 
@@ -270,7 +270,7 @@ function metrics(streamName: string, timestamp: number, values: Record<string, n
 }
 
 function latestObserved(observation: Observation): MinuteMetrics | undefined {
-  return [...observation.minutes].reverse().find((m) => m.incomingBytes !== undefined || m.incomingRecords !== undefined);
+  return [...observation.minutes].reverse().find(hasData);
 }
 
 function describeStep(step: Step): Record<string, string | number> {

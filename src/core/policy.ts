@@ -82,12 +82,17 @@ const SETTLE_MS = 10 * 60_000;
 /** Scale-ins smaller than this share of the stream are not worth a reshard. */
 const MIN_SCALE_IN_SHARE = 0.1;
 
+/** Whether CloudWatch reported anything for the minute: a minute without a write datapoint is unknown. */
+export function hasData(minute: MinuteMetrics | ShardMinuteMetrics): boolean {
+  return minute.incomingBytes !== undefined || minute.incomingRecords !== undefined;
+}
+
 /**
  * Estimates one minute's demand. Throttled records are added back at the minute's average record size, since
  * IncomingBytes and IncomingRecords count only what was accepted. Undefined when the minute has no data.
  */
 export function estimateDemand(minute: MinuteMetrics): Demand | undefined {
-  if (minute.incomingBytes === undefined && minute.incomingRecords === undefined) return undefined;
+  if (!hasData(minute)) return undefined;
   const acceptedBytes = minute.incomingBytes ?? 0;
   const acceptedRecords = minute.incomingRecords ?? 0;
   const throttled = minute.throttledRecords ?? 0;
@@ -239,7 +244,7 @@ export function latestShardLoads(observation: Observation): Record<string, numbe
   if (!observation.shardMinutes) return undefined;
   const loads: Record<string, number> = {};
   for (const [shardId, series] of Object.entries(observation.shardMinutes)) {
-    const latest = [...series].reverse().find((m) => m.incomingBytes !== undefined || m.incomingRecords !== undefined);
+    const latest = [...series].reverse().find(hasData);
     if (latest) loads[shardId] = shardsAtFullLoad((latest.incomingBytes ?? 0) / 60, (latest.incomingRecords ?? 0) / 60);
   }
   return loads;

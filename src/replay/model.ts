@@ -92,9 +92,14 @@ export function runMinute(demand: Demand, shards: readonly ShardRange[], keys: K
   return { acceptedBytes, acceptedRecords, throttledBytes, throttledRecords, perShard };
 }
 
+/** Whole shards a write rate needs at 100 % of the limits, never fewer than 1 (rounding noise is not a shard). */
+export function shardsNeeded(demand: Demand): number {
+  return Math.max(1, Math.ceil(shardsAtFullLoad(demand.bytesPerSecond, demand.recordsPerSecond) - 1e-9));
+}
+
 /** The fewest uniform shards that throttle nothing of `demand` (a hot key above one shard's limit cannot be helped). */
 export function fewestShards(demand: Demand, keys: KeyDistribution): number {
-  const uniform = Math.max(1, Math.ceil(shardsAtFullLoad(demand.bytesPerSecond, demand.recordsPerSecond) - 1e-9));
+  const uniform = shardsNeeded(demand);
   if (keys.hotKeyShare === 0) return uniform;
   // The hot key's shard carries the hot share plus 1/n of the rest: n >= (1 - F) D / (limit - F D), per limit.
   const need = (load: number, limit: number) => {

@@ -1,7 +1,8 @@
-import { acceptedFraction, Demand, fewestShards, KeyDistribution, MODEL, PRICES, runMinute } from './model';
+import { acceptedFraction, Demand, fewestShards, KeyDistribution, MODEL, PRICES, runMinute, shardsNeeded } from './model';
 import {
-  Decision, decide, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad, ShardMinuteMetrics,
-  ShardRange, Step, UPDATE_SHARD_COUNT_CALLS_PER_DAY, uniformShards, updateShardCountCallsInWindow, latestShardLoads,
+  Decision, decide, keySpaceShare, latestShardLoads, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad,
+  ShardMinuteMetrics, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, ShardRange, Step, UPDATE_SHARD_COUNT_CALLS_PER_DAY,
+  uniformShards, updateShardCountCallsInWindow,
 } from '../core';
 
 export interface SimulationInput {
@@ -67,7 +68,7 @@ const MINUTE_MS = 60_000;
 /** The first hour's peak, at 100 % of the shard limits: the warm start every provisioned policy gets. */
 export function warmStartShards(demand: readonly Demand[]): number {
   const firstHour = demand.slice(0, 60);
-  return Math.max(1, ...firstHour.map((d) => Math.ceil(shardsAtFullLoad(d.bytesPerSecond, d.recordsPerSecond) - 1e-9)));
+  return Math.max(1, ...firstHour.map(shardsNeeded));
 }
 
 /** Replays `input` through a provisioned policy on a modelled stream. */
@@ -141,7 +142,7 @@ export function simulateProvisioned(policy: ProvisionedPolicy, input: Simulation
     acc.minute(m, outcome.throttledBytes, outcome.acceptedRecords, outcome.acceptedBytes, shards.length);
     timeline.push(row(m, input.demand[m], shards, outcome.throttledBytes));
   }
-  return { result: acc.result(PRICES.shardHour, calls.length), timeline };
+  return { result: acc.result(acc.provisionedCost(), calls.length), timeline };
 }
 
 /** Applies one operation the way Kinesis would accept it; undefined when Kinesis would refuse it. */
@@ -212,10 +213,8 @@ export function corePolicy(preset: PresetName, shardLevelMetrics: boolean, maxSh
 /** Usage of the current shards by one minute's accepted traffic (both limits), as the baselines compute it. */
 function usage(metric: MinuteMetrics | undefined, shards: number, seconds = 60): number {
   if (!metric) return 0; // The baselines count missing minutes as low.
-  return Math.max((metric.incomingBytes ?? 0) / (shards * SHARD_BYTES * seconds), (metric.incomingRecords ?? 0) / (shards * SHARD_RECORDS * seconds));
+  return shardsAtFullLoad((metric.incomingBytes ?? 0) / seconds, (metric.incomingRecords ?? 0) / seconds) / shards;
 }
-const SHARD_BYTES = 1024 * 1024;
-const SHARD_RECORDS = 1000;
 
 const resize = (target: number) => (shards: readonly ShardRange[]) =>
   target !== shards.length ? { kind: 'UpdateShardCount' as const, targetShardCount: target } : undefined;
@@ -362,7 +361,7 @@ function simulateSchedule(name: string, input: SimulationInput, shardsAt: (minut
     acc.minute(m, outcome.throttledBytes, outcome.acceptedRecords, outcome.acceptedBytes, n);
     timeline.push(row(m, input.demand[m], shards, outcome.throttledBytes));
   }
-  return { result: acc.result(PRICES.shardHour, 0), timeline };
+  return { result: acc.result(acc.provisionedCost(), 0), timeline };
 }
 
 /**
@@ -396,18 +395,13 @@ export function simulateOnDemand(input: SimulationInput): Simulation {
       minute: m,
       demandBytesPerSecond: d.bytesPerSecond,
       demandRecordsPerSecond: d.recordsPerSecond,
-      openShards: Math.ceil(shardsAtFullLoad(capBytes, capRecords) - 1e-9),
+      openShards: shardsNeeded({ bytesPerSecond: capBytes, recordsPerSecond: capRecords }),
       throttledBytes,
       shardShares: [],
       capacityBytesPerSecond: capacityInBytes(capBytes, capRecords, d),
     });
   }
-  const minutes = input.demand.length;
-  const billedRecordBytes = Math.ceil(input.recordBytes / PRICES.onDemandRecordRoundingBytes) * PRICES.onDemandRecordRoundingBytes;
-  const writtenGb = (acc.acceptedRecords * billedRecordBytes) / PRICES.gb;
-  const readGb = acc.acceptedBytes / PRICES.gb;
-  const cost = (minutes / 60) * PRICES.onDemandStreamHour + writtenGb * PRICES.onDemandWritePerGb + readGb * PRICES.onDemandReadPerGb;
-  return { result: { ...acc.result(0, 0), shardHours: 0, costUsd: round(cost, 2) }, timeline };
+  return { result: acc.result(acc.onDemandCost(), 0), timeline };
 }
 
 /** Maximum over a sliding window of minutes, amortised O(1). */
@@ -444,15 +438,27 @@ class Accumulator {
     this.shardMinutes += shards;
   }
 
-  public result(shardHourPrice: number, updateShardCountCalls: number): PolicyResult {
-    const shardHours = this.shardMinutes / 60;
+  /** Provisioned: shard-hours, plus the 25 KB PUT payload units of the accepted records. */
+  public provisionedCost(): number {
     const units = this.acceptedRecords * Math.ceil(this.input.recordBytes / PRICES.putPayloadUnitBytes);
+    return (this.shardMinutes / 60) * PRICES.shardHour + (units / 1e6) * PRICES.putPayloadUnitPerMillion;
+  }
+
+  /** On-Demand: stream-hours, GB written (each record rounded up to 1 KB) and GB read by one shared-throughput reader. */
+  public onDemandCost(): number {
+    const billedRecordBytes = Math.ceil(this.input.recordBytes / PRICES.onDemandRecordRoundingBytes) * PRICES.onDemandRecordRoundingBytes;
+    const writtenGb = (this.acceptedRecords * billedRecordBytes) / PRICES.gb;
+    const readGb = this.acceptedBytes / PRICES.gb;
+    return (this.input.demand.length / 60) * PRICES.onDemandStreamHour + writtenGb * PRICES.onDemandWritePerGb + readGb * PRICES.onDemandReadPerGb;
+  }
+
+  public result(costUsd: number, updateShardCountCalls: number): PolicyResult {
     return {
       policy: this.name,
       throttledBytesPct: round(this.demandBytes > 0 ? (100 * this.throttledBytes) / this.demandBytes : 0, 4),
       throttledMinutes: this.throttledMinutes,
-      shardHours: round(shardHours, 2),
-      costUsd: round(shardHours * shardHourPrice + (shardHourPrice > 0 ? (units / 1e6) * PRICES.putPayloadUnitPerMillion : 0), 2),
+      shardHours: round(this.shardMinutes / 60, 2),
+      costUsd: round(costUsd, 2),
       scalingActions: this.scalingActions,
       updateShardCountCalls,
     };
@@ -463,7 +469,7 @@ const sharesOfMap = new WeakMap<readonly ShardRange[], number[]>();
 
 function row(m: number, d: Demand, shards: readonly ShardRange[], throttledBytes: number): TimelineRow {
   let shares = sharesOfMap.get(shards);
-  if (!shares) sharesOfMap.set(shards, shares = shards.map((s) => Number(s.endingHashKey - s.startingHashKey + 1n) / 2 ** 128).sort((a, b) => b - a));
+  if (!shares) sharesOfMap.set(shards, shares = shards.map(keySpaceShare).sort((a, b) => b - a));
   return {
     minute: m,
     demandBytesPerSecond: d.bytesPerSecond,
@@ -471,7 +477,7 @@ function row(m: number, d: Demand, shards: readonly ShardRange[], throttledBytes
     openShards: shards.length,
     throttledBytes,
     shardShares: shares,
-    capacityBytesPerSecond: capacityInBytes(shards.length * SHARD_BYTES, shards.length * SHARD_RECORDS, d),
+    capacityBytesPerSecond: capacityInBytes(shards.length * SHARD_WRITE_BYTES_PER_SECOND, shards.length * SHARD_WRITE_RECORDS_PER_SECOND, d),
   };
 }
 
