@@ -1,4 +1,5 @@
-import { Annotations, Duration, Lazy, RemovalPolicy, Size, SizeRoundingBehavior, Stack, TagManager, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, RemovalPolicy, Resource, Size, SizeRoundingBehavior, Stack, TagManager, Tags, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
+import { MAX_SHARDS_PER_STREAM } from './core/limits';
 import { acknowledgeFindings } from './private/nag';
 import { createStreamKey } from './private/stream-key';
 import { assertIntegerInRange, describeValue } from './private/validation';
@@ -188,13 +190,26 @@ export interface KinesisStreamProps {
   readonly tags?: { [key: string]: string };
 }
 
+/** Options for an enhanced fan-out consumer registered with `addConsumer()`. */
+export interface ConsumerOptions {
+  /**
+   * The consumer's construct id, under the stream's `Consumers` scope. Its logical ID, and those of its alarms,
+   * derive from it, so it must stay the same for the consumer's whole life.
+   *
+   * Required when the consumer name is a token, because a token has no stable text to derive an id from.
+   *
+   * @default - the consumer name
+   */
+  readonly id?: string;
+}
+
 /**
  * Options for a Lambda function that reads through its own enhanced fan-out consumer.
  *
  * The defaults stop a poison record from blocking a shard: failing batches are bisected, retried a bounded number
  * of times and then reported to an on-failure destination, and records too old to matter are skipped.
  */
-export interface LambdaConsumerOptions {
+export interface LambdaConsumerOptions extends ConsumerOptions {
   /**
    * Where the consumer starts reading when it is created.
    *
@@ -269,15 +284,13 @@ export interface LambdaConsumerOptions {
 
 /**
  * An Amazon Kinesis Data Stream ready for production: encrypted with a customer-managed key by default, with
- * enhanced fan-out consumers registered safely, and grants that include the key.
+ * enhanced fan-out consumers registered safely, and grants that include exactly the key actions Kinesis needs.
  *
- * The underlying `aws-kinesis.Stream` is exposed as `stream`, so everything in aws-cdk-lib that takes a
- * `kinesis.IStream` keeps working.
+ * It is a `kinesis.IStream`, so it can be passed wherever aws-cdk-lib takes one (Lambda event sources, Firehose,
+ * Pipes, the autoscaler and the dashboard). Every grant, including those that aws-cdk-lib's integrations make on it,
+ * goes through this construct's least-privilege grants.
  */
-export class KinesisStream extends Construct {
-  /** The stream. */
-  public readonly stream: kinesis.Stream;
-
+export class KinesisStream extends Resource implements kinesis.IStream {
   /** The key the stream is encrypted with, when it is a customer-managed key. */
   public readonly encryptionKey?: kms.IKey;
 
@@ -293,7 +306,10 @@ export class KinesisStream extends Construct {
   /** The stack's autoscaler, when the stream is autoscaled. */
   public readonly autoscaler?: ShardAutoscaler;
 
+  /** The aws-cdk-lib stream underneath; private so that no grant bypasses this construct's. */
+  private readonly stream: kinesis.Stream;
   private readonly _consumers: kinesis.StreamConsumer[] = [];
+  private consumerScope?: Construct;
   private readonly consumerNames = new Set<string>();
   private readonly tagConsumers: boolean;
   private readonly ownTagKeys: ReadonlySet<string>;
@@ -358,7 +374,7 @@ export class KinesisStream extends Construct {
 
     if (props.autoscaling) {
       this.autoscaler = ShardAutoscaler.of(this);
-      this.autoscaler.addStream(this.stream, props.autoscaling);
+      this.autoscaler.addStream(this, props.autoscaling);
       if (props.shardCount !== undefined) {
         Annotations.of(this).addWarningV2('cdk-kinesis-autoscaling:initialShardCount',
           `shardCount (${props.shardCount}) is only the count the stream is created with: after that the autoscaler owns the live ` +
@@ -375,7 +391,12 @@ export class KinesisStream extends Construct {
         autoscaler: this.autoscaler,
       });
     }
-    for (const name of props.consumers ?? []) this.addConsumer(name);
+    for (const name of props.consumers ?? []) {
+      if (Token.isUnresolved(name)) {
+        throw new Error('consumers: a consumer name that is a token needs an explicit construct id; register it with addConsumer(name, { id })');
+      }
+      this.addConsumer(name);
+    }
 
     this.node.addValidation({ validate: () => this.adviseAtSynth() });
   }
@@ -388,18 +409,27 @@ export class KinesisStream extends Construct {
   /**
    * Registers an enhanced fan-out consumer, which reads with its own 2 MiB/s per shard.
    *
-   * Consumers are created one after another, because CloudFormation fails when more than 5 consumers of an account
-   * are being created at once. Tags from enclosing scopes do not reach them unless `tagConsumers` is set.
+   * Each consumer's construct id is its name (or `options.id`), never its position, so removing one consumer leaves
+   * every other consumer and its alarms where they are. Consumers are created one after another, because
+   * CloudFormation fails when more than 5 consumers of an account are being created at once. Tags from enclosing
+   * scopes do not reach them unless `tagConsumers` is set.
    *
    * @param consumerName 1 to 128 characters from `[a-zA-Z0-9_.-]`, unique on this stream
    */
-  public addConsumer(consumerName: string): kinesis.StreamConsumer {
+  public addConsumer(consumerName: string, options: ConsumerOptions = {}): kinesis.StreamConsumer {
     validateConsumerName(consumerName, this.consumerNames);
+    const id = consumerId(consumerName, options.id);
     if (this._consumers.length >= MAX_CONSUMERS) {
       throw new Error(`consumers: a stream has at most ${MAX_CONSUMERS} enhanced fan-out consumers, received a ${this._consumers.length + 1}th (${describeValue(consumerName)})`);
     }
+    this.consumerScope ??= new Construct(this, 'Consumers');
+    if (this.consumerScope.node.tryFindChild(id)) {
+      throw new Error(`consumer id must be unique on the stream, received ${describeValue(id)} twice`);
+    }
 
-    const consumer = new kinesis.StreamConsumer(this, `Consumer${this._consumers.length}`, {
+    // The consumer's own grantRead calls its stream's grantRead: give it the stream underneath, so a reader through
+    // enhanced fan-out is not counted as a shared-throughput reader.
+    const consumer = new kinesis.StreamConsumer(this.consumerScope, id, {
       streamConsumerName: consumerName,
       stream: this.stream,
     });
@@ -432,7 +462,7 @@ export class KinesisStream extends Construct {
     assertIntegerInRange('retryAttempts', options.retryAttempts, 0, 10000);
     assertIntegerInRange('parallelizationFactor', options.parallelizationFactor, 1, 10);
 
-    const consumer = this.addConsumer(consumerName);
+    const consumer = this.addConsumer(consumerName, { id: options.id });
     const source = new sources.KinesisConsumerEventSource(consumer, {
       startingPosition: options.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
       batchSize: options.batchSize,
@@ -451,10 +481,12 @@ export class KinesisStream extends Construct {
   }
 
   /**
-   * Grants read access through shared throughput (GetRecords), including decryption with the stream's key. Across
-   * accounts, pass the other account's principal: the stream's resource policy and the key policy are extended.
+   * Grants read access through shared throughput (GetRecords and the calls that find shards), including
+   * `kms:Decrypt` on the stream's key. Across accounts, pass the other account's principal: the stream's resource
+   * policy and the key policy are extended.
    *
-   * More than two shared-throughput readers earn a synth warning: give each its own enhanced fan-out consumer.
+   * Each grantee counts as a shared-throughput reader: more than two earn a synth warning (give each its own enhanced
+   * fan-out consumer).
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     this.sharedReaders.add(grantee);
@@ -476,6 +508,125 @@ export class KinesisStream extends Construct {
   /** Grants both read and write access, including the stream's key. */
   public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
     return this.grantRead(grantee).combine(this.grantWrite(grantee));
+  }
+
+  /**
+   * Grants the given Kinesis actions on the stream (and its consumers' ARNs are not included). The key is not
+   * granted: use `grantRead` or `grantWrite` for a reader or a producer.
+   */
+  public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    return this.stream.grant(grantee, ...actions);
+  }
+
+  /** Adds a statement to the stream's resource policy, which a cross-account grant also extends. */
+  public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
+    return this.stream.addToResourcePolicy(statement);
+  }
+
+  /** Applies the removal policy to the stream and to the key created for it. */
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    this.stream.applyRemovalPolicy(policy);
+    if (this.encryptionKey && this.encryptionKey.node.scope === this) this.encryptionKey.applyRemovalPolicy(policy);
+  }
+
+  /** A metric of this stream (namespace `AWS/Kinesis`, dimension `StreamName`), one-minute Average by default. */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metric(metricName, props);
+  }
+
+  /** Bytes retrieved from the stream by GetRecords (Average over 5 minutes by default). */
+  public metricGetRecordsBytes(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricGetRecordsBytes(props);
+  }
+
+  /** Age of the last record read by GetRecords (Maximum over 5 minutes by default). */
+  public metricGetRecordsIteratorAgeMilliseconds(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricGetRecordsIteratorAgeMilliseconds(props);
+  }
+
+  /** Time taken by each GetRecords call (Average over 5 minutes by default). */
+  public metricGetRecordsLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricGetRecordsLatency(props);
+  }
+
+  /** Records returned by GetRecords (Average over 5 minutes by default). */
+  public metricGetRecords(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricGetRecords(props);
+  }
+
+  /** Successful GetRecords calls (Average over 5 minutes by default). */
+  public metricGetRecordsSuccess(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricGetRecordsSuccess(props);
+  }
+
+  /** Bytes successfully put to the stream (Average over 5 minutes by default). */
+  public metricIncomingBytes(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricIncomingBytes(props);
+  }
+
+  /** Records successfully put to the stream (Average over 5 minutes by default). */
+  public metricIncomingRecords(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricIncomingRecords(props);
+  }
+
+  /** Bytes put with PutRecord (Average over 5 minutes by default). */
+  public metricPutRecordBytes(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricPutRecordBytes(props);
+  }
+
+  /** Time taken by each PutRecord call (Average over 5 minutes by default). */
+  public metricPutRecordLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricPutRecordLatency(props);
+  }
+
+  /** Successful PutRecord calls (Average over 5 minutes by default). */
+  public metricPutRecordSuccess(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricPutRecordSuccess(props);
+  }
+
+  /** Bytes put with PutRecords (Average over 5 minutes by default). */
+  public metricPutRecordsBytes(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricPutRecordsBytes(props);
+  }
+
+  /** Time taken by each PutRecords call (Average over 5 minutes by default). */
+  public metricPutRecordsLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricPutRecordsLatency(props);
+  }
+
+  /** PutRecords calls with at least one record that succeeded (Average over 5 minutes by default). */
+  public metricPutRecordsSuccess(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricPutRecordsSuccess(props);
+  }
+
+  /** Records sent in PutRecords calls (Average over 5 minutes by default). */
+  public metricPutRecordsTotalRecords(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricPutRecordsTotalRecords(props);
+  }
+
+  /** Records that PutRecords calls put successfully (Average over 5 minutes by default). */
+  public metricPutRecordsSuccessfulRecords(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricPutRecordsSuccessfulRecords(props);
+  }
+
+  /** Records that PutRecords calls failed to put for an internal error (Average over 5 minutes by default). */
+  public metricPutRecordsFailedRecords(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricPutRecordsFailedRecords(props);
+  }
+
+  /** Records that PutRecords calls failed to put for throughput (Average over 5 minutes by default). */
+  public metricPutRecordsThrottledRecords(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricPutRecordsThrottledRecords(props);
+  }
+
+  /** GetRecords calls refused for throughput (Average over 5 minutes by default). */
+  public metricReadProvisionedThroughputExceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricReadProvisionedThroughputExceeded(props);
+  }
+
+  /** Writes refused for throughput (Average over 5 minutes by default). */
+  public metricWriteProvisionedThroughputExceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stream.metricWriteProvisionedThroughputExceeded(props);
   }
 
   private createFailureQueue(consumer: kinesis.StreamConsumer): sqs.Queue {
@@ -518,14 +669,20 @@ export class KinesisStream extends Construct {
 
   private adviseOnSharedReaders(): void {
     const stack = Stack.of(this);
-    const streamArn = JSON.stringify(stack.resolve(this.streamArn));
-    const pollingFunctions = stack.node.findAll()
+    const key = (value: unknown) => JSON.stringify(stack.resolve(value));
+    const streamArn = key(this.streamArn);
+    // A polling Lambda function is both a grantee (its event source calls grantRead) and a mapping: count it once.
+    const readers = new Set<unknown>();
+    for (const grantee of this.sharedReaders) {
+      readers.add(grantee instanceof lambda.FunctionBase ? key(grantee.functionName) : grantee);
+    }
+    stack.node.findAll()
       .filter((c: IConstruct): c is lambda.CfnEventSourceMapping => c instanceof lambda.CfnEventSourceMapping)
-      .filter((mapping) => JSON.stringify(stack.resolve(mapping.eventSourceArn)) === streamArn);
-    const readers = this.sharedReaders.size + pollingFunctions.length;
-    if (readers > SHARED_READERS_BEFORE_WARNING) {
+      .filter((mapping) => key(mapping.eventSourceArn) === streamArn)
+      .forEach((mapping) => readers.add(key(mapping.functionName)));
+    if (readers.size > SHARED_READERS_BEFORE_WARNING) {
       Annotations.of(this).addWarningV2('cdk-kinesis-autoscaling:sharedReaders',
-        `${readers} readers share this stream's read throughput (2 MiB/s and 5 GetRecords calls/s per shard), so they will slow each other down. ` +
+        `${readers.size} readers share this stream's read throughput (2 MiB/s and 5 GetRecords calls/s per shard), so they will slow each other down. ` +
         'Give each an enhanced fan-out consumer with addConsumer() or addLambdaConsumer().');
     }
   }
@@ -539,7 +696,7 @@ function validateProps(props: KinesisStreamProps): void {
   if (onDemand && props.shardCount !== undefined) {
     throw new Error(`shardCount must not be set when streamMode is ON_DEMAND (received ${props.shardCount}): On-Demand streams manage their own shards`);
   }
-  assertIntegerInRange('shardCount', props.shardCount, 1, 10000);
+  assertIntegerInRange('shardCount', props.shardCount, 1, MAX_SHARDS_PER_STREAM);
 
   if (props.retentionPeriod !== undefined && !props.retentionPeriod.isUnresolved()) {
     const hours = props.retentionPeriod.toHours({ integral: false });
@@ -580,6 +737,20 @@ function validateProps(props: KinesisStreamProps): void {
 function renderTags(tags: Record<string, string>): Array<{ Key: string; Value: string }> | undefined {
   const entries = Object.entries(tags).sort(([a], [b]) => a.localeCompare(b));
   return entries.length > 0 ? entries.map(([Key, Value]) => ({ Key, Value })) : undefined;
+}
+
+/** The consumer's construct id: its name, unless the caller names one (which a token name requires). */
+function consumerId(consumerName: string, id: string | undefined): string {
+  if (id !== undefined) {
+    if (Token.isUnresolved(id) || id.length === 0 || id.includes('/')) {
+      throw new Error(`consumer id must be a non-empty string without "/" known at synth time, received ${describeValue(id)}`);
+    }
+    return id;
+  }
+  if (Token.isUnresolved(consumerName)) {
+    throw new Error('consumer name is a token, so it gives no stable construct id; pass one: addConsumer(name, { id: \'Billing\' })');
+  }
+  return consumerName;
 }
 
 function validateConsumerName(name: string, taken: ReadonlySet<string>): void {

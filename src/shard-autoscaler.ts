@@ -7,7 +7,7 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
-import { ManagedStreamInput } from './core/config';
+import { AutoscalerInput, ManagedStreamInput } from './core/config';
 import { AUTOSCALER_DIMENSION, AUTOSCALER_METRICS, AUTOSCALER_NAMESPACE } from './core/telemetry';
 import { AutoscalerFunction } from './private/autoscaler-function';
 import { validateAutoscaling } from './private/autoscaling-settings';
@@ -201,7 +201,8 @@ export class ShardAutoscaler extends Construct {
       schedule: props.schedule ?? events.Schedule.rate(Duration.minutes(1)),
     });
     this.rule.addTarget(new targets.LambdaFunction(fn, {
-      event: events.RuleTargetInput.fromObject({ streams: Lazy.any({ produce: () => this.entries }) }),
+      // Rendered at synth, once every stream has been added.
+      event: events.RuleTargetInput.fromObject(Lazy.any({ produce: (): AutoscalerInput => ({ streams: this.entries }) })),
       retryAttempts: 0,
       maxEventAge: Duration.minutes(1),
     }));
@@ -318,7 +319,10 @@ export class ShardAutoscaler extends Construct {
     const differs = (theirs: string | undefined, ours: string) =>
       theirs !== undefined && !Token.isUnresolved(theirs) && !Token.isUnresolved(ours) && theirs !== ours;
     if (differs(arn.region, stack.region) || differs(arn.account, stack.account)) {
-      throw new Error(`stream ${stream.streamArn} is in ${arn.account}/${arn.region}, but the autoscaler of stack ${stack.stackName} runs in ${stack.account}/${stack.region}; scale a stream from a stack in its own account and region`);
+      const where = (account: string | undefined, region: string | undefined) =>
+        `account ${readable(account, 'the deploying account')} and region ${readable(region, 'the deploying region')}`;
+      throw new Error(`stream ${readable(arn.resourceName, 'with a deploy-time name')} is in ${where(arn.account, arn.region)}, but the autoscaler of ` +
+        `stack ${stack.stackName} runs in ${where(stack.account, stack.region)}; scale a stream from a stack in its own account and region`);
     }
   }
 
@@ -337,6 +341,11 @@ export class ShardAutoscaler extends Construct {
     }
     return [];
   }
+}
+
+/** A value for a message: tokens read as what they stand for, never as `${Token[...]}`. */
+function readable(value: string | undefined, unresolved: string): string {
+  return value === undefined || Token.isUnresolved(value) ? `(${unresolved})` : value;
 }
 
 /** The findings every function of the library shares, each with the reason it is a deliberate choice. */

@@ -170,8 +170,9 @@ export class StreamAlarms extends Construct {
   private readonly stream: kinesis.IStream;
   private readonly overrides: StreamAlarmOverrides;
   private readonly actions: cloudwatch.IAlarmAction[];
-  private readonly created = new Map<string, cloudwatch.Alarm>();
-  private readonly critical: cloudwatch.Alarm[] = [];
+  private readonly created: cloudwatch.Alarm[] = [];
+  private readonly byKey = new Map<OverrideKey, cloudwatch.Alarm[]>();
+  private readonly critical: cloudwatch.IAlarm[] = [];
 
   constructor(scope: Construct, id: string, props: StreamAlarmsProps) {
     super(scope, id);
@@ -304,7 +305,15 @@ export class StreamAlarms extends Construct {
 
   /** Every metric alarm created, in creation order. */
   public get alarms(): cloudwatch.Alarm[] {
-    return [...this.created.values()];
+    return [...this.created];
+  }
+
+  /**
+   * Makes an alarm of your own (a consumer application's, say) a member of the composite "stream unhealthy" alarm.
+   * Does nothing when `compositeAlarm` is false.
+   */
+  public addToCompositeAlarm(alarm: cloudwatch.IAlarm): void {
+    this.critical.push(alarm);
   }
 
   /** Adds the lag and re-subscription alarms of an enhanced fan-out consumer. */
@@ -373,7 +382,7 @@ export class StreamAlarms extends Construct {
 
   /** @internal The alarm for one override key (the first, for per-consumer keys), for the dashboard's annotations. */
   public _alarmFor(key: OverrideKey): cloudwatch.Alarm | undefined {
-    return [...this.created.entries()].find(([k]) => k.split('/')[0] === key)?.[1];
+    return this.byKey.get(key)?.[0];
   }
 
   private addAutoscalerAlarms(autoscaler: ShardAutoscaler, writeThrottling: cloudwatch.IMetric): void {
@@ -443,7 +452,8 @@ export class StreamAlarms extends Construct {
       alarmDescription: spec.description,
     });
     alarm.addAlarmAction(...this.actions);
-    this.created.set(`${spec.key}/${spec.id}`, alarm);
+    this.created.push(alarm);
+    this.byKey.set(spec.key, [...(this.byKey.get(spec.key) ?? []), alarm]);
     if (spec.critical) this.critical.push(alarm);
   }
 

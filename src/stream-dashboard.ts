@@ -13,14 +13,14 @@ export interface DashboardStreamOptions {
   /**
    * The stream's alarms, whose thresholds are drawn on the graphs and whose states are shown.
    *
-   * @default - no thresholds and no alarm states
+   * @default - a `KinesisStream`'s own alarms; none for any other stream
    */
   readonly alarms?: StreamAlarms;
 
   /**
    * Enhanced fan-out consumers whose lag is graphed.
    *
-   * @default - none
+   * @default - a `KinesisStream`'s consumers registered so far; none for any other stream
    */
   readonly consumers?: kinesis.IStreamConsumer[];
 
@@ -28,7 +28,7 @@ export interface DashboardStreamOptions {
    * The autoscaler that scales the stream: adds capacity lines (from the open shard count it publishes), the shard
    * count over time and its decisions.
    *
-   * @default - no capacity lines and no autoscaler graphs
+   * @default - a `KinesisStream`'s autoscaler; for any other stream, no capacity lines and no autoscaler graphs
    */
   readonly autoscaler?: ShardAutoscaler;
 
@@ -50,11 +50,11 @@ export interface StreamDashboardProps {
   readonly dashboardName?: string;
 
   /**
-   * Streams of this library to show, each with its alarms, consumers and autoscaler. Add them after their consumers.
+   * Streams to show. A `KinesisStream` brings its alarms, consumers and autoscaler; add it after its consumers.
    *
-   * @default - none; add streams with `addKinesisStream` or `addStream`
+   * @default - none; add streams with `addStream`
    */
-  readonly streams?: KinesisStream[];
+  readonly streams?: kinesis.IStream[];
 
   /**
    * The time range shown when the dashboard opens.
@@ -83,17 +83,19 @@ export class StreamDashboard extends Construct {
       dashboardName: props.dashboardName,
       defaultInterval: props.defaultRange ?? Duration.hours(3),
     });
-    for (const stream of props.streams ?? []) this.addKinesisStream(stream);
+    for (const stream of props.streams ?? []) this.addStream(stream);
   }
 
-  /** Adds a stream of this library, with its alarms, consumers and autoscaler. Call it after adding consumers. */
-  public addKinesisStream(stream: KinesisStream): void {
-    this.addStream(stream.stream, { alarms: stream.alarms, consumers: stream.consumers, autoscaler: stream.autoscaler });
-  }
-
-  /** Adds rows for any stream, including an imported one. */
+  /**
+   * Adds rows for a stream. A `KinesisStream` brings its own alarms, consumers and autoscaler unless `options` names
+   * others (call it after adding the stream's consumers); any other stream, an imported one included, shows what
+   * `options` gives.
+   */
   public addStream(stream: kinesis.IStream, options: DashboardStreamOptions = {}): void {
-    const { alarms, autoscaler } = options;
+    const own = stream instanceof KinesisStream ? stream : undefined;
+    const alarms = options.alarms ?? own?.alarms;
+    const autoscaler = options.autoscaler ?? own?.autoscaler;
+    const consumers = options.consumers ?? own?.consumers ?? [];
     // A reference: CloudFormation writes in the stream's real name.
     const title = options.title ?? stream.streamName;
     const metric = (metricName: string, statistic: string, label: string) =>
@@ -134,7 +136,7 @@ export class StreamDashboard extends Construct {
 
     const lag: cloudwatch.IMetric[] = [
       metric('GetRecords.IteratorAgeMilliseconds', cloudwatch.Stats.MAXIMUM, 'shared-throughput readers'),
-      ...(options.consumers ?? []).map((consumer) => ConsumerMetrics.millisBehindLatest(consumer, {
+      ...consumers.map((consumer) => ConsumerMetrics.millisBehindLatest(consumer, {
         label: Token.isUnresolved(consumer.streamConsumerName) ? consumer.node.id : consumer.streamConsumerName,
       })),
     ];

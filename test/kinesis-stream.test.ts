@@ -100,11 +100,11 @@ describe('defaults', () => {
     synth().template.resourceCountIs('AWS::Kinesis::StreamConsumer', 0);
   });
 
-  test('exposes the aws-kinesis Stream, its name, ARN and key', () => {
-    const { stack, stream } = synth();
-    expect(stream.stream).toBeInstanceOf(kinesis.Stream);
-    expect(stack.resolve(stream.streamArn)).toEqual(stack.resolve(stream.stream.streamArn));
-    expect(stack.resolve(stream.streamName)).toEqual(stack.resolve(stream.stream.streamName));
+  test('exposes the stream\'s name, ARN and key as references to the stream resource', () => {
+    const { stack, stream, template } = synth();
+    const logicalId = Object.keys(template.findResources('AWS::Kinesis::Stream'))[0];
+    expect(stack.resolve(stream.streamArn)).toEqual({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+    expect(stack.resolve(stream.streamName)).toEqual({ Ref: logicalId });
     expect(stream.encryptionKey).toBeDefined();
   });
 
@@ -231,6 +231,30 @@ describe('validation', () => {
     expect(() => stream.addConsumer('one-too-many')).toThrow('consumers: a stream has at most 20 enhanced fan-out consumers, received a 21th ("one-too-many")');
   });
 
+  test('a consumer name that is a token, without an id', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events');
+    const name = new CfnParameter(stack, 'ConsumerName').valueAsString;
+    expect(() => stream.addConsumer(name)).toThrow("consumer name is a token, so it gives no stable construct id; pass one: addConsumer(name, { id: 'Billing' })");
+  });
+
+  test('a consumer name that is a token, in props', () => {
+    const stack = newStack();
+    const name = new CfnParameter(stack, 'ConsumerName').valueAsString;
+    expect(() => new KinesisStream(stack, 'Events', { consumers: [name] }))
+      .toThrow('consumers: a consumer name that is a token needs an explicit construct id; register it with addConsumer(name, { id })');
+  });
+
+  test('a consumer id already taken', () => {
+    const { stream } = synth({ consumers: ['billing'] });
+    expect(() => stream.addConsumer('audit', { id: 'billing' })).toThrow('consumer id must be unique on the stream, received "billing" twice');
+  });
+
+  test('a consumer id with a slash', () => {
+    const { stream } = synth();
+    expect(() => stream.addConsumer('audit', { id: 'a/b' })).toThrow('consumer id must be a non-empty string without "/" known at synth time, received "a/b"');
+  });
+
   test('a consumer name already declared in props', () => {
     const { stream } = synth({ consumers: ['billing'] });
     expect(() => stream.addConsumer('billing')).toThrow('consumer name must be unique on the stream, received "billing" twice');
@@ -251,12 +275,65 @@ describe('validation', () => {
     const shards = new CfnParameter(stack, 'Shards', { type: 'Number' }).valueAsNumber;
     const hours = new CfnParameter(stack, 'Hours', { type: 'Number' }).valueAsNumber;
     const name = new CfnParameter(stack, 'ConsumerName').valueAsString;
-    const stream = new KinesisStream(stack, 'Events', { shardCount: shards, retentionPeriod: Duration.hours(hours), consumers: [name] });
-    stream.addConsumer(name);
+    const stream = new KinesisStream(stack, 'Events', { shardCount: shards, retentionPeriod: Duration.hours(hours) });
+    stream.addConsumer(name, { id: 'Named' });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: { Ref: 'Shards' }, RetentionPeriodHours: { Ref: 'Hours' } });
-    template.resourceCountIs('AWS::Kinesis::StreamConsumer', 2);
+    template.resourceCountIs('AWS::Kinesis::StreamConsumer', 1);
     template.hasResourceProperties('AWS::Kinesis::StreamConsumer', { ConsumerName: { Ref: 'ConsumerName' } });
+  });
+});
+
+describe('as a kinesis.IStream', () => {
+  test('is accepted wherever aws-cdk-lib takes an IStream', () => {
+    const stack = newStack();
+    const stream: kinesis.IStream = new KinesisStream(stack, 'Events');
+    newFunction(stack).addEventSource(new sources.KinesisEventSource(stream, { startingPosition: lambda.StartingPosition.LATEST }));
+    const logicalId = Object.keys(Template.fromStack(stack).findResources('AWS::Kinesis::Stream'))[0];
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', { EventSourceArn: { 'Fn::GetAtt': [logicalId, 'Arn'] } });
+  });
+
+  test('an aws-cdk-lib integration that grants read access gets the key\'s Decrypt only', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events');
+    newFunction(stack).addEventSource(new sources.KinesisEventSource(stream, { startingPosition: lambda.StartingPosition.LATEST }));
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>);
+    const keyActions = statements.flatMap((st) => [st.Action].flat()).filter((action) => action.startsWith('kms:'));
+    expect(keyActions).toEqual(['kms:Decrypt']);
+  });
+
+  test('grant adds only the named actions', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events');
+    stream.grant(new iam.Role(stack, 'Describer', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }), 'kinesis:DescribeStreamSummary');
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'kinesis:DescribeStreamSummary' })] },
+    });
+  });
+
+  test('metrics carry the stream\'s name', () => {
+    const { stack, stream } = synth();
+    const logicalId = Object.keys(Template.fromStack(stack).findResources('AWS::Kinesis::Stream'))[0];
+    expect(stack.resolve(stream.metricIncomingBytes().dimensions)).toEqual({ StreamName: { Ref: logicalId } });
+    expect(stream.metricWriteProvisionedThroughputExceeded().metricName).toBe('WriteProvisionedThroughputExceeded');
+  });
+
+  test('applyRemovalPolicy reaches the stream and the key created for it', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events');
+    stream.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    const template = Template.fromStack(stack);
+    template.hasResource('AWS::Kinesis::Stream', { DeletionPolicy: 'Delete' });
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+  });
+
+  test('applyRemovalPolicy leaves a key of the user\'s alone', () => {
+    const stack = newStack();
+    new kms.Key(stack, 'Own', { removalPolicy: RemovalPolicy.RETAIN });
+    const stream = new KinesisStream(stack, 'Events', { encryptionKey: stack.node.findChild('Own') as kms.Key });
+    stream.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    Template.fromStack(stack).hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
   });
 });
 
@@ -275,6 +352,34 @@ describe('enhanced fan-out consumers', () => {
       ConsumerName: 'audit',
       StreamARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventsStream'), 'Arn'] },
     });
+  });
+
+  test('removing one consumer keeps every other consumer\'s and alarm\'s logical ID', () => {
+    const logicalIds = (consumers: string[]) => {
+      const template = synth({ consumers }).template;
+      const ids = (type: string) => Object.entries(template.findResources(type));
+      return {
+        consumers: Object.fromEntries(ids('AWS::Kinesis::StreamConsumer').map(([id, r]) => [r.Properties.ConsumerName, id])),
+        alarms: ids('AWS::CloudWatch::Alarm').map(([id]) => id),
+      };
+    };
+    const before = logicalIds(['billing', 'audit', 'search']);
+    const after = logicalIds(['audit', 'search']);
+    expect(after.consumers).toEqual({ audit: before.consumers.audit, search: before.consumers.search });
+    expect(after.alarms.length).toBeLessThan(before.alarms.length);
+    expect(before.alarms).toEqual(expect.arrayContaining(after.alarms));
+  });
+
+  test('a consumer named in props gets the same logical ID as one added by method', () => {
+    const fromProps = synth({ consumers: ['billing'] }).template.findResources('AWS::Kinesis::StreamConsumer');
+    const stack = newStack();
+    new KinesisStream(stack, 'Events').addConsumer('billing');
+    expect(Object.keys(Template.fromStack(stack).findResources('AWS::Kinesis::StreamConsumer'))).toEqual(Object.keys(fromProps));
+  });
+
+  test('an explicit id names the consumer\'s construct', () => {
+    const { stream } = synth();
+    expect(stream.addConsumer('billing-v2', { id: 'Billing' }).node.path).toBe('Stack/Events/Consumers/Billing');
   });
 
   test('are created one after another', () => {
@@ -335,7 +440,7 @@ describe('enhanced fan-out consumers', () => {
     const consumer = stream.addConsumer('billing');
     consumer.grantRead(new iam.AccountPrincipal('222222222222'));
     Template.fromStack(stack).hasResourceProperties('AWS::Kinesis::ResourcePolicy', {
-      ResourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventsConsumer0'), 'ConsumerARN'] },
+      ResourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventsConsumersbilling'), 'ConsumerARN'] },
     });
   });
 });
@@ -354,7 +459,7 @@ describe('lambda consumer', () => {
     expect(source).toBeInstanceOf(sources.KinesisConsumerEventSource);
     template.resourceCountIs('AWS::Kinesis::StreamConsumer', 1);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventsConsumer0'), 'ConsumerARN'] },
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventsConsumersreader'), 'ConsumerARN'] },
     });
   });
 
@@ -484,7 +589,7 @@ describe('grants', () => {
     const stream = new KinesisStream(stack, 'Events');
     stream.grantRead(new iam.Role(stack, 'A', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }));
     stream.grantRead(new iam.Role(stack, 'B', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }));
-    newFunction(stack).addEventSource(new sources.KinesisEventSource(stream.stream, { startingPosition: lambda.StartingPosition.LATEST }));
+    newFunction(stack).addEventSource(new sources.KinesisEventSource(stream, { startingPosition: lambda.StartingPosition.LATEST }));
     Annotations.fromStack(stack).hasWarning('/Stack/Events', Match.stringLikeRegexp('3 readers share .*enhanced fan-out'));
   });
 
@@ -492,7 +597,7 @@ describe('grants', () => {
     const stack = newStack();
     const stream = new KinesisStream(stack, 'Events');
     stream.grantRead(new iam.Role(stack, 'A', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }));
-    newFunction(stack).addEventSource(new sources.KinesisEventSource(stream.stream, { startingPosition: lambda.StartingPosition.LATEST }));
+    newFunction(stack).addEventSource(new sources.KinesisEventSource(stream, { startingPosition: lambda.StartingPosition.LATEST }));
     Annotations.fromStack(stack).hasNoWarning('/Stack/Events', Match.anyValue());
   });
 

@@ -267,7 +267,7 @@ describe('validation', () => {
     const stack = newStack();
     const stream = kinesis.Stream.fromStreamArn(stack, 'Far', 'arn:aws:kinesis:us-east-1:111122223333:stream/far');
     expect(() => ShardAutoscaler.of(stack).addStream(stream, { minShards: 1, maxShards: 2 })).toThrow(
-      'stream arn:aws:kinesis:us-east-1:111122223333:stream/far is in 111122223333/us-east-1, but the autoscaler of stack Stack runs in 111122223333/eu-west-1; scale a stream from a stack in its own account and region');
+      'stream far is in account 111122223333 and region us-east-1, but the autoscaler of stack Stack runs in account 111122223333 and region eu-west-1; scale a stream from a stack in its own account and region');
   });
 
   test('rejects the same stream twice', () => {

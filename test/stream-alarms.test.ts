@@ -215,6 +215,15 @@ describe('actions and the composite alarm', () => {
   });
 });
 
+test('an alarm of the user\'s own joins the composite alarm', () => {
+  const stack = newStack();
+  const stream = new KinesisStream(stack, 'Events');
+  const own = new cloudwatch.Alarm(stack, 'AppLag', { metric: stream.metricGetRecordsLatency(), threshold: 1000, evaluationPeriods: 1 });
+  stream.alarms!.addToCompositeAlarm(own);
+  const rule = JSON.stringify(Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::CompositeAlarm'))[0].Properties.AlarmRule);
+  expect(rule).toContain('AppLag');
+});
+
 describe('standalone', () => {
   test('watches an imported stream by its name', () => {
     const stack = newStack();

@@ -79,3 +79,18 @@ test('one dashboard shows many streams', () => {
   new StreamDashboard(stack, 'Dashboard', { streams: [a, b] });
   expect(titles(stack).filter((t) => t.startsWith('## '))).toHaveLength(2);
 });
+
+test('addStream on a KinesisStream brings its alarms, consumers and autoscaler', () => {
+  const stack = newStack();
+  const stream = new KinesisStream(stack, 'Orders', { streamName: 'orders', consumers: ['audit'], autoscaling: { minShards: 1, maxShards: 8 } });
+  new StreamDashboard(stack, 'Dashboard').addStream(stream);
+  expect(titles(stack).map((t) => t.replace(/^[^:]*: /, ''))).toEqual(expect.arrayContaining(['open shards', 'alarms']));
+  expect(JSON.stringify(graph(stack, /iterator age/).metrics)).toContain('"ConsumerName"');
+});
+
+test('options replace what a KinesisStream brings', () => {
+  const stack = newStack();
+  const stream = new KinesisStream(stack, 'Orders', { streamName: 'orders', consumers: ['audit'] });
+  new StreamDashboard(stack, 'Dashboard').addStream(stream, { consumers: [], title: 'Orders' });
+  expect(JSON.stringify(graph(stack, /^Orders: iterator age/).metrics)).not.toContain('"ConsumerName"');
+});

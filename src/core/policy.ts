@@ -107,7 +107,7 @@ export function shardsAtFullLoad(bytesPerSecond: number, recordsPerSecond: numbe
   return Math.max(bytesPerSecond / SHARD_WRITE_BYTES_PER_SECOND, recordsPerSecond / SHARD_WRITE_RECORDS_PER_SECOND);
 }
 
-/** UpdateShardCount calls still allowed in the rolling 24 hours. */
+/** UpdateShardCount calls made in the rolling 24 hours (AWS allows 10). */
 export function updateShardCountCallsInWindow(state: Pick<StreamState, 'now' | 'updateShardCountCalls'>): number {
   return state.updateShardCountCalls.filter((at) => at > state.now - DAY_MS && at <= state.now).length;
 }

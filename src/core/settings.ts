@@ -76,7 +76,8 @@ export interface SettingsInput {
 
 /**
  * Validates user settings and fills in the preset. The construct calls this at synth and the handler again at run
- * time (settings travel as tags a person can edit), so both reject the same input with the same message.
+ * time (settings travel in the schedule's payload, which anyone allowed to edit the rule can change), so both reject
+ * the same input with the same message.
  */
 export function resolveSettings(input: SettingsInput): PolicySettings {
   const presetName = input.preset ?? 'balanced';

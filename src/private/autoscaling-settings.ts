@@ -1,24 +1,21 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { assertIntegerInRange } from './validation';
 import { MAX_SHARDS_PER_STREAM } from '../core/limits';
-import { resolveSettings, SettingsInput } from '../core/settings';
+import { PresetName, resolveSettings, SettingsInput } from '../core/settings';
+import type { AutoscalingOptions, ScalingPreset } from '../shard-autoscaler';
 
-/** The construct's view of the autoscaling options, before the stream is known. */
-interface AutoscalingInput {
-  readonly minShards: number;
-  readonly maxShards: number;
-  readonly preset?: string;
-  readonly targetUtilizationPercent?: number;
-  readonly scaleInCooldown?: Duration;
-  readonly dryRun?: boolean;
-}
+/** True only when the two types hold exactly the same values. */
+type SameValues<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The public enum and the core's preset names are one list: this stops compiling when either gains a name. */
+const PRESETS_MATCH: SameValues<`${ScalingPreset}`, PresetName> = true;
+void PRESETS_MATCH;
 
 /**
  * Checks the options at synth and turns them into the settings the handler reads. The cross-field rules come from
  * the scaling core's own `resolveSettings`, so synth and run time reject the same input with the same message; a
  * setting that is a token is checked at run time instead.
  */
-export function validateAutoscaling(options: AutoscalingInput): SettingsInput {
+export function validateAutoscaling(options: AutoscalingOptions): SettingsInput {
   assertIntegerInRange('minShards', options.minShards, 1, MAX_SHARDS_PER_STREAM);
   assertIntegerInRange('maxShards', options.maxShards, 1, MAX_SHARDS_PER_STREAM);
   if (options.targetUtilizationPercent !== undefined && Token.isUnresolved(options.targetUtilizationPercent)) {
