@@ -49,13 +49,14 @@ export class StreamingPlatformStack extends Stack {
       code: lambda.Code.fromInline('exports.handler = async (event) => ({ batchItemFailures: [] });'),
     });
     orders.addLambdaConsumer('billing', billing, { batchSize: 500 });
+    const onFailureQueue = 'Failed batches go to the event source\'s on-failure queue, which the library creates.';
     NagSuppressions.addResourceSuppressions(billing, [
       { id: 'AwsSolutions-IAM4', reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs.' },
       { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: 'The inline policy holds the stream and key grants, written for this one role.' },
       { id: 'NIST.800.53.R5-LambdaConcurrency', reason: 'The event source mapping bounds concurrency: one batch per shard at a time.' },
-      { id: 'NIST.800.53.R5-LambdaDLQ', reason: 'Failed batches go to the event source\'s on-failure queue, which the library creates.' },
+      { id: 'NIST.800.53.R5-LambdaDLQ', reason: onFailureQueue },
       { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: 'The function reads Kinesis only and reaches no private resource.' },
-      { id: 'Serverless-LambdaDLQ', reason: 'Failed batches go to the event source\'s on-failure queue, which the library creates.' },
+      { id: 'Serverless-LambdaDLQ', reason: onFailureQueue },
       { id: 'Serverless-LambdaTracing', reason: 'The function logs each batch; the team traces with its own tooling.' },
     ], true);
 
