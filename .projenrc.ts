@@ -1,4 +1,4 @@
-import { awscdk, DependencyType, javascript, JsonFile } from 'projen';
+import { awscdk, javascript, JsonFile } from 'projen';
 
 /**
  * The aws-cdk-lib floor is 2.180.0 because it is the first release with both
@@ -7,14 +7,23 @@ import { awscdk, DependencyType, javascript, JsonFile } from 'projen';
  * (the one-call Lambda consumer). Everything newer that we need from
  * CloudFormation (MaxRecordSizeInKiB, WarmThroughputMiBps,
  * DesiredShardLevelMetrics) is set on the L1 with property overrides, so it
- * does not raise the floor. jsii, jest, cdk-nag and the integ snapshots all
- * run against the floor itself, so the peer range is what is tested.
+ * does not raise the floor.
  *
- * cdk-nag is v2 on purpose: v3 needs aws-cdk-lib 2.258 or newer, whose cloud
- * assembly schema (54) the newest integ-runner (2.197.10) cannot read. The
- * constructs record their acknowledgements in both v2 and v3 formats.
+ * The constructs floor is 10.5.1: below 10.3.1 any construct with a method
+ * named `validate()` fails synth ("has a validate() method which is no longer
+ * supported"), and cdk-nag (v2.38 and v3) asks for ^10.5.1. Declared and
+ * developed are the same: projen pins both dev dependencies to these exact
+ * floors, and jsii, jest, cdk-nag and the integ snapshots all run against them.
+ * `npm run nag:latest` checks the other end: the packed library on the newest
+ * aws-cdk-lib, constructs and cdk-nag from the registry.
+ *
+ * cdk-nag is v2 in development on purpose: v3 needs aws-cdk-lib 2.257 or newer,
+ * far above the floor, and the newest integ-runner (2.197.10) still cannot read
+ * those releases' cloud assembly schema. The constructs record their
+ * acknowledgements in both v2 and v3 formats, and `nag:latest` runs v3.
  */
 const CDK_FLOOR = '2.180.0';
+const CONSTRUCTS_FLOOR = '10.5.1';
 /** No integ-tests-alpha exists for 2.180-2.186; this one's `^2.179.0` peer range admits the floor. */
 const INTEG_TESTS_ALPHA = '2.179.0-alpha.0';
 
@@ -34,10 +43,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   minNodeVersion: '20.0.0',
 
   cdkVersion: CDK_FLOOR,
-  constructsVersion: '10.0.5',
+  constructsVersion: CONSTRUCTS_FLOOR,
   jsiiVersion: '~6.0.0',
-  // Dev versions are declared below: aws-cdk-lib at the floor, constructs where cdk-nag needs it.
-  peerDependencyOptions: { pinnedDevDependency: false },
 
   // The replay and planning command ships with the library, compiled by jsii from src/replay/.
   bin: { 'cdk-kinesis-autoscaling': 'lib/replay/bin.js' },
@@ -91,24 +98,41 @@ for (const dir of ['examples', 'integ-tests', 'lambda', 'benchmarks']) {
   });
 }
 
-for (const pattern of ['/examples/', '/integ-tests/', '/benchmarks/', '/cdk.out/', '/docs/', '/.ci/']) {
+// One program over every TypeScript folder outside src/ (which jsii compiles): jest transpiles file by file and eslint
+// does not report type errors, so without this a type error in lambda/ would reach the bundle unnoticed.
+const TYPECHECKED = ['lambda', 'test', 'examples', 'integ-tests', 'benchmarks'];
+new JsonFile(project, 'tsconfig.typecheck.json', {
+  obj: {
+    extends: './test/tsconfig.json',
+    compilerOptions: { noEmit: true, rootDir: '.' },
+    include: TYPECHECKED.map((dir) => `${dir}/**/*.ts`),
+    exclude: ['node_modules', 'integ-tests/**/*.snapshot/**', 'integ-tests/cdk-integ.out.*/**'],
+  },
+});
+
+// The tarball holds lib/, assets/, API.md, README.md, LICENSE, package.json and .jsii; .ci/check-package.js fails CI
+// on anything else. The rosetta tablet (.jsii.tabl.json, the README's snippets translated) stays out too: jsii-pacmak
+// reads it in the repository, where the other languages' packages are built.
+for (const pattern of [
+  '/examples/', '/integ-tests/', '/benchmarks/', '/cdk.out/', '/docs/', '/.ci/', '/lambda/', '/rosetta/',
+  '/tsconfig.typecheck.json', '/.npmignore', '/.jsii.tabl.json',
+]) {
   project.addPackageIgnore(pattern);
 }
 
-project.deps.addDependency(`aws-cdk-lib@${CDK_FLOOR}`, DependencyType.BUILD);
-// cdk-nag 2.38 asks for constructs ^10.5.1 in development; the library's own constructs floor stays 10.0.5, and
-// jsii's advice to develop against exactly that floor is silenced for this one deliberate difference.
-project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
-project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=metadata/missing-dev-dependency');
+project.compileTask.reset('jsii --silence-warnings=reserved-word');
 
 // The handlers live in lambda/ (they import the scaling core from src/) and are bundled by esbuild at build time into
 // assets/, which ships in the package: a user's synth never needs esbuild, Docker or the network. The AWS SDK v3 is
-// left to the Node.js 22 runtime, which provides it.
+// left to the runtime, which provides it.
+// Node.js 24 is the newest Lambda runtime. aws-cdk-lib 2.180 has no `Runtime.NODEJS_24_X`, so projen's generated
+// construct builds it from its name (`new lambda.Runtime('nodejs24.x', RuntimeFamily.NODEJS)`), which the floor can
+// express and which cdk-nag's AwsSolutions-L1 on the latest aws-cdk-lib accepts as the newest Node.js runtime.
 for (const handler of ['autoscaler', 'reconciler']) {
   new awscdk.LambdaFunction(project, {
     entrypoint: `lambda/${handler}/${handler}.lambda.ts`,
     constructFile: `src/private/${handler}-function.ts`,
-    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
     cdkDeps: project.cdkDeps,
   });
 }
@@ -157,12 +181,43 @@ project.addTask('integ:update', {
   env: integEnv,
 });
 
-// The README's test command: build (jsii, docgen, rosetta), lint, jest, integ snapshots.
-const ci = project.addTask('ci', { description: 'Everything CI checks, in order' });
-ci.spawn(project.preCompileTask);
-ci.spawn(project.compileTask);
-ci.spawn(project.postCompileTask);
-ci.spawn(project.testTask);
-ci.spawn(integ);
+// Type-check every TypeScript folder, then test: the test task bundles first, so `npm test` on a fresh clone runs the
+// handler tests against the handlers as they are now.
+const typecheck = project.addTask('typecheck', {
+  description: `Type-check ${TYPECHECKED.join(', ')} (tsc --noEmit)`,
+  exec: 'tsc --noEmit -p tsconfig.typecheck.json',
+});
+project.testTask.prependSpawn(typecheck);
+project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
+
+// The other languages' bindings must keep generating, offline: code only, into a scratch folder.
+const bindings = project.addTask('package:bindings', {
+  description: 'Generate the Python, Java, .NET and Go bindings (code only, offline)',
+  exec: 'rm -rf dist/bindings && jsii-pacmak --code-only --force --target python --target java --target dotnet --target go --outdir dist/bindings',
+});
+
+// The npm tarball holds what users need and nothing else.
+const packageCheck = project.addTask('package:check', {
+  description: 'Fail if the npm tarball holds anything but lib/, assets/, API.md, README.md, LICENSE, package.json, .jsii',
+  exec: 'node .ci/check-package.js',
+});
+
+// The other end of the supported range: the packed library on the newest aws-cdk-lib, constructs and cdk-nag.
+const nagLatest = project.addTask('nag:latest', {
+  description: 'Install the packed library with the latest aws-cdk-lib, constructs and cdk-nag v2 and v3 in a scratch folder; synthesize the example app and run every nag pack',
+  exec: 'bash .ci/nag-latest.sh',
+});
+
+// One definition of green: `npm run ci`, .ci/run and the build workflow all run projen's `build` (synth, bundle, jsii,
+// docgen, rosetta, test, package), whose test task also verifies the integ snapshots and whose package task also
+// generates the other languages' bindings, checks the tarball and runs the latest-CDK nag check.
+project.testTask.spawn(integ);
+project.packageTask.spawn(bindings);
+project.packageTask.spawn(packageCheck);
+project.packageTask.spawn(nagLatest);
+// CI=true as in the build workflow: the package step then builds the npm package only (package:js), not package-all,
+// which needs the Python, Java, .NET and Go toolchains; the bindings are still generated by package:bindings.
+const ci = project.addTask('ci', { description: 'Everything CI checks, in order (projen build, as CI runs it)', env: { CI: 'true' } });
+ci.spawn(project.buildTask);
 
 project.synth();

@@ -26,7 +26,8 @@ const MIB = 1024 * 1024;
 function countCalls(client: KinesisClient): Record<string, number> {
   const counts: Record<string, number> = {};
   client.middlewareStack.add((next, context) => async (args) => {
-    counts[context.commandName] = (counts[context.commandName] ?? 0) + 1;
+    const name = context.commandName ?? 'unknown';
+    counts[name] = (counts[name] ?? 0) + 1;
     return next(args);
   }, { step: 'initialize', name: 'countCalls' });
   return counts;

@@ -191,10 +191,12 @@ export class ShardAutoscaler extends Construct {
     this.function = fn;
     acknowledgeFindings(this.role.node.findChild('DefaultPolicy'), {
       id: 'AwsSolutions-IAM5',
+      appliesTo: ['Resource::*'],
       reason: 'cloudwatch:GetMetricData and kinesis:DescribeLimits act on the account and accept no resource narrower than "*"; every Kinesis stream action is scoped to the managed streams\' ARNs',
     });
-    acknowledgeServiceFunction(fn, this.role, this.logGroup,
-      'It runs on a schedule, and a failed tick is deliberately not retried (the next tick, a minute later, reads fresher metrics and repeats the decision), so there is no event worth keeping in a dead-letter queue.');
+    const notRetried = 'It runs on a schedule, and a failed tick is deliberately not retried (the next tick, a minute later, reads fresher metrics and repeats the decision), so there is no event worth keeping in a dead-letter queue.';
+    acknowledgeServiceFunction(fn, this.role, this.logGroup, notRetried);
+    acknowledgeFindings(fn, { id: 'Serverless-LambdaAsyncFailureDestination', reason: notRetried });
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'Runs the Kinesis shard autoscaler',
@@ -206,6 +208,7 @@ export class ShardAutoscaler extends Construct {
       retryAttempts: 0,
       maxEventAge: Duration.minutes(1),
     }));
+    acknowledgeFindings(this.rule, { id: 'Serverless-EventBusDLQ', reason: notRetried });
 
     this.node.addValidation({ validate: () => this.validate() });
   }
@@ -352,6 +355,9 @@ function readable(value: string | undefined, unresolved: string): string {
 function acknowledgeServiceFunction(fn: lambda.Function, role: iam.Role, logGroup: logs.ILogGroup, noDeadLetterQueue: string): void {
   acknowledgeFindings(fn, {
     id: 'NIST.800.53.R5-LambdaDLQ', reason: noDeadLetterQueue,
+  }, {
+    id: 'Serverless-LambdaTracing',
+    reason: 'Each invocation makes a few AWS API calls and logs its decisions and errors as JSON lines, and Lambda reports its duration; X-Ray would add a wildcard xray:PutTraceSegments grant and a cost per trace without telling more.',
   }, {
     id: 'NIST.800.53.R5-LambdaInsideVPC',
     reason: 'It only calls AWS APIs (Kinesis, CloudWatch, EventBridge) and reaches no private resource; a VPC would add NAT or endpoint cost and a failure mode without reducing exposure.',

@@ -34,10 +34,10 @@ function autoscalerStatements(template: Template): Array<{ Action: string | stri
 }
 
 describe('the function', () => {
-  test('runs the bundled handler on Node.js 22 on arm64', () => {
+  test('runs the bundled handler on Node.js 24 on arm64', () => {
     const { template } = autoscaledStack();
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       Timeout: 60,
