@@ -27,7 +27,18 @@ npm install --no-audit --no-fund --no-package-lock --loglevel=error \
 mkdir examples
 sed "s#from '../src'#from 'cdk-kinesis-autoscaling'#" "$ROOT/examples/streaming-platform.ts" > examples/streaming-platform.ts
 cp "$ROOT/.ci/nag-latest.ts" check.ts
+# The README's complete first stack, exactly as a user copies it.
+node -e '
+  const readme = require("fs").readFileSync(process.argv[1], "utf8");
+  const section = readme.slice(readme.indexOf("\n## Your first stack\n"));
+  const block = /```ts[^\n]*\n([\s\S]*?)```/.exec(section);
+  if (!block) { console.error("nag-latest: no TypeScript block under \"## Your first stack\" in README.md"); process.exit(1); }
+  require("fs").writeFileSync("first-stack.ts", block[1]);
+' "$ROOT/README.md"
 "$BIN/tsc" --noEmit --strict --skipLibCheck --esModuleInterop --target ES2022 --module node16 --moduleResolution node16 \
-  --types node check.ts examples/streaming-platform.ts
-"$BIN/esbuild" --log-level=warning --format=cjs --platform=node --target=node20 --outdir=. check.ts examples/streaming-platform.ts
+  --types node check.ts examples/streaming-platform.ts first-stack.ts
+"$BIN/esbuild" --log-level=warning --format=cjs --platform=node --target=node20 --outdir=. check.ts examples/streaming-platform.ts first-stack.ts
+CDK_OUTDIR="$SCRATCH/first-stack.out" node first-stack.js
+test -s "$SCRATCH/first-stack.out/Ingest.template.json"
+echo "nag-latest: the README's first stack synthesized on aws-cdk-lib $(node -p 'require("aws-cdk-lib/package.json").version')"
 node check.js

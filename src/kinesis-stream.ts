@@ -52,6 +52,17 @@ const MAX_WARM_THROUGHPUT_MIBPS = 10240;
 /** Readers beyond this share a shard's 2 MiB/s and 5 reads/s badly; enhanced fan-out gives each its own. */
 const SHARED_READERS_BEFORE_WARNING = 2;
 
+/**
+ * A reference to a stream: its name and ARN. The same shape as `aws-kinesis.StreamReference` of newer aws-cdk-lib
+ * releases, which their `IStream` requires as `streamRef`.
+ */
+export interface KinesisStreamReference {
+  /** The stream's name. */
+  readonly streamName: string;
+  /** The stream's ARN. */
+  readonly streamArn: string;
+}
+
 /** Properties of a {@link KinesisStream}. */
 export interface KinesisStreamProps {
   /**
@@ -302,6 +313,14 @@ export class KinesisStream extends Resource implements kinesis.IStream {
 
   /** The recommended alarms, unless `createAlarms` is false. */
   public readonly alarms?: StreamAlarms;
+
+  /**
+   * The stream's name and ARN. Newer aws-cdk-lib releases read this from every `IStream`; declaring it keeps a
+   * `KinesisStream` an `IStream` for them while the floor's type has no such member.
+   */
+  public get streamRef(): KinesisStreamReference {
+    return { streamName: this.streamName, streamArn: this.streamArn };
+  }
 
   /** The stack's autoscaler, when the stream is autoscaled. */
   public readonly autoscaler?: ShardAutoscaler;

@@ -312,6 +312,11 @@ describe('as a kinesis.IStream', () => {
     });
   });
 
+  test('streamRef names the stream, as newer aws-cdk-lib releases read it from every IStream', () => {
+    const { stack, stream } = synth();
+    expect(stack.resolve(stream.streamRef)).toEqual({ streamName: stack.resolve(stream.streamName), streamArn: stack.resolve(stream.streamArn) });
+  });
+
   test('metrics carry the stream\'s name', () => {
     const { stack, stream } = synth();
     const logicalId = Object.keys(Template.fromStack(stack).findResources('AWS::Kinesis::Stream'))[0];
