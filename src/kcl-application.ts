@@ -331,7 +331,13 @@ export class KclApplication extends Construct {
    */
   public grant(grantee: iam.IGrantable): iam.IManagedPolicy {
     const principal: unknown = grantee.grantPrincipal;
-    if (isRole(principal)) {this.workerPolicy.attachToRole(principal);} else if (isUser(principal)) {this.workerPolicy.attachToUser(principal);} else if (isGroup(principal)) {this.workerPolicy.attachToGroup(principal);} else {
+    if (isRole(principal)) {
+      this.workerPolicy.attachToRole(principal);
+    } else if (isUser(principal)) {
+      this.workerPolicy.attachToUser(principal);
+    } else if (isGroup(principal)) {
+      this.workerPolicy.attachToGroup(principal);
+    } else {
       throw new Error(`grant() needs an IAM role, user or group to attach the worker policy to, received ${String(grantee.grantPrincipal)}`);
     }
     return this.workerPolicy;
