@@ -260,7 +260,7 @@ export class KclApplication extends Construct {
         tableName,
         partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        pointInTimeRecovery: props.pointInTimeRecovery ?? true,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
         deletionProtection: props.deletionProtection ?? true,
         encryption: this.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
         encryptionKey: this.encryptionKey,
