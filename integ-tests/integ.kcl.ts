@@ -1,6 +1,7 @@
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { putRecord } from './put-record';
 import { KclApplication, KinesisStream } from '../src';
 
 /**
@@ -79,13 +80,7 @@ kcl.grant(probe);
 const integ = new IntegTest(app, 'KclTest', { testCases: [stack] });
 
 const payload = 'cdk-kinesis-autoscaling KCL integ record';
-const put = integ.assertions.awsApiCall('Kinesis', 'putRecord', {
-  StreamName: stream.streamName,
-  PartitionKey: 'integ',
-  Data: payload,
-});
-// Producers need the key too (the assertion provider is not an IGrantable, so the statement is written out).
-put.provider.addToRolePolicy({ Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [stream.encryptionKey!.keyArn] });
+const put = putRecord(integ, stream, payload);
 
 const work = integ.assertions.invokeFunction({ functionName: probe.functionName })
   .expect(ExpectedResult.objectLike({ StatusCode: 200 }));
