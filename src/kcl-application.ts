@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -315,9 +315,16 @@ export class KclApplication extends Construct {
       const alarmActions = [...(props.alarmActions ?? []), ...(props.alarmTopic ? [new actions.SnsAction(props.alarmTopic)] : [])];
       this.lagAlarm = this.createLagAlarm(props.lagThreshold ?? Duration.minutes(1));
       this.leaseTableThrottlingAlarm = this.createThrottlingAlarm();
+      // The composite alarm lives with the stream: from another stack, joining it would make the two stacks depend
+      // on each other (this one already uses the stream's ARN and key).
+      const composite = props.stream instanceof KinesisStream && Stack.of(props.stream) === Stack.of(this) ? props.stream.alarms : undefined;
+      if (props.stream instanceof KinesisStream && props.stream.alarms?.unhealthy && !composite) {
+        Annotations.of(this).addWarningV2('cdk-kinesis-autoscaling:kclCompositeAlarm',
+          'The stream is in another stack, so this application\'s alarms do not join its composite alarm (that would make the stacks depend on each other); give them alarmTopic or alarmActions.');
+      }
       for (const alarm of [this.lagAlarm, this.leaseTableThrottlingAlarm]) {
         alarm.addAlarmAction(...alarmActions);
-        if (props.stream instanceof KinesisStream) props.stream.alarms?.addToCompositeAlarm(alarm);
+        composite?.addToCompositeAlarm(alarm);
       }
     }
   }

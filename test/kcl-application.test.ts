@@ -315,6 +315,17 @@ describe('alarms', () => {
     }
   });
 
+  test('from another stack the alarms stay out of the composite alarm, with a warning, and the stacks do not depend on each other', () => {
+    const app = new App();
+    const streamStack = new Stack(app, 'Streams');
+    const stream = new KinesisStream(streamStack, 'Orders');
+    const appStack = new Stack(app, 'Readers');
+    new KclApplication(appStack, 'Search', { stream, applicationName: 'orders-search' });
+    expect(() => app.synth()).not.toThrow();
+    expect(JSON.stringify(Template.fromStack(streamStack).findResources('AWS::CloudWatch::CompositeAlarm'))).not.toContain('Readers');
+    Annotations.fromStack(appStack).hasWarning('/Readers/Search', Match.stringLikeRegexp('do not join its composite alarm'));
+  });
+
   test('createAlarms: false creates none', () => {
     const { app, stack } = build({ createAlarms: false });
     expect(app.lagAlarm).toBeUndefined();
