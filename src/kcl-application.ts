@@ -351,8 +351,13 @@ export class KclApplication extends Construct {
   }
 
   /**
-   * KCL's own `MillisBehindLatest` (Maximum over all shards), published by every worker's ProcessTask into
-   * {@link metricsNamespace}. A CloudWatch Metrics Insights query, because KCL adds a `ShardId` dimension by default.
+   * KCL's own `MillisBehindLatest` (Maximum over all shards), which every worker's ProcessTask publishes into
+   * {@link metricsNamespace} at metrics level SUMMARY or above (KCL's default is DETAILED).
+   *
+   * A CloudWatch Metrics Insights query, because KCL adds `ShardId` (and `StreamId` for multi-stream applications)
+   * dimensions by default, and the shards change with every resize. Read in KCL's
+   * `lifecycle/ProcessTask.java`, `call()`: operation `ProcessTask`, metric `MillisBehindLatest`; recent versions
+   * also publish it without `ShardId` under the operation `ApplicationTracker`, which older ones lack.
    */
   public metricMillisBehindLatest(period?: Duration): cloudwatch.IMetric {
     return new cloudwatch.MathExpression({
