@@ -293,7 +293,7 @@ export class KclApplication extends Construct {
     if (fanOut) {
       const consumerName = props.applicationName;
       const consumer = props.stream instanceof KinesisStream
-        ? props.stream.addConsumer(consumerName, { id: props.consumerId ?? (Token.isUnresolved(consumerName) ? undefined : consumerName) })
+        ? props.stream.addConsumer(consumerName, { id: props.consumerId })
         : new kinesis.StreamConsumer(this, 'Consumer', { streamConsumerName: consumerName, stream: props.stream });
       this.consumer = consumer;
       this.consumerArn = consumer.streamConsumerArn;
