@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { KinesisStream, ReconcileMode, ScalingPreset, ShardLevelMetric, StreamDashboard } from '../src';
+import { KclApplication, KinesisStream, ReconcileMode, ScalingPreset, ShardLevelMetric, StreamDashboard } from '../src';
 
 /**
  * The example a platform team would start from: every feature of the library, used the way a customer stack uses
@@ -67,6 +67,17 @@ export class StreamingPlatformStack extends Stack {
       { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: 'The inline policy holds the write grant on one stream and its key, written for this one role.' },
     ], true);
     orders.grantRead(new iam.AccountPrincipal('111122223333'));
+
+    // A KCL 3.x application polling the autoscaled stream: its lease, worker metrics and coordinator state tables
+    // (encrypted with the stream's key, retained, protected), its alarms in the stream's composite alarm, and one
+    // managed policy for its workers' task role. It counts as one of the stream's shared-throughput readers.
+    const search = new KclApplication(this, 'OrderSearch', {
+      stream: orders,
+      applicationName: 'orders-search',
+      alarmTopic: pager,
+      tags: { 'data-classification': 'confidential' },
+    });
+    search.grant(new iam.Role(this, 'OrderSearchWorker', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') }));
 
     // An On-Demand stream with the AWS-managed key and larger records.
     const clickstream = new KinesisStream(this, 'Clickstream', {

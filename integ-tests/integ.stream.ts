@@ -2,6 +2,7 @@ import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { putRecord } from './put-record';
 import { KinesisStream } from '../src';
 
 /**
@@ -48,13 +49,7 @@ stream.addLambdaConsumer('reader', reader);
 const integ = new IntegTest(app, 'StreamTest', { testCases: [stack] });
 
 const payload = 'cdk-kinesis-autoscaling integ record';
-const put = integ.assertions.awsApiCall('Kinesis', 'putRecord', {
-  StreamName: stream.streamName,
-  PartitionKey: 'integ',
-  Data: payload,
-});
-// Producers need the key too (the assertion provider is not an IGrantable, so the statement is written out).
-put.provider.addToRolePolicy({ Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [stream.encryptionKey!.keyArn] });
+const put = putRecord(integ, stream, payload);
 
 const readBack = integ.assertions
   .awsApiCall('DynamoDB', 'getItem', { TableName: received.tableName, Key: { data: { S: payload } } })

@@ -333,6 +333,7 @@ export class KinesisStream extends Resource implements kinesis.IStream {
   private readonly tagConsumers: boolean;
   private readonly ownTagKeys: ReadonlySet<string>;
   private readonly sharedReaders = new Set<iam.IGrantable>();
+  private readonly sharedReaderApps = new Set<IConstruct>();
 
   constructor(scope: Construct, id: string, props: KinesisStreamProps = {}) {
     super(scope, id);
@@ -537,6 +538,14 @@ export class KinesisStream extends Resource implements kinesis.IStream {
     return this.stream.grant(grantee, ...actions);
   }
 
+  /**
+   * @internal Counts a reader that polls with its own grants (a KCL application in polling mode) as one
+   * shared-throughput reader, whichever roles it runs under.
+   */
+  public _addSharedReader(reader: IConstruct): void {
+    this.sharedReaderApps.add(reader);
+  }
+
   /** Adds a statement to the stream's resource policy, which a cross-account grant also extends. */
   public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
     return this.stream.addToResourcePolicy(statement);
@@ -691,20 +700,48 @@ export class KinesisStream extends Resource implements kinesis.IStream {
     const key = (value: unknown) => JSON.stringify(stack.resolve(value));
     const streamArn = key(this.streamArn);
     // A polling Lambda function is both a grantee (its event source calls grantRead) and a mapping: count it once.
-    const readers = new Set<unknown>();
+    const lambdaPollers = new Map<string, string>();
+    const otherReaders: string[] = [];
     for (const grantee of this.sharedReaders) {
-      readers.add(grantee instanceof lambda.FunctionBase ? key(grantee.functionName) : grantee);
+      if (grantee instanceof lambda.FunctionBase) lambdaPollers.set(key(grantee.functionName), grantee.node.path);
+      else otherReaders.push(describeGrantee(grantee));
     }
     stack.node.findAll()
       .filter((c: IConstruct): c is lambda.CfnEventSourceMapping => c instanceof lambda.CfnEventSourceMapping)
       .filter((mapping) => key(mapping.eventSourceArn) === streamArn)
-      .forEach((mapping) => readers.add(key(mapping.functionName)));
-    if (readers.size > SHARED_READERS_BEFORE_WARNING) {
-      Annotations.of(this).addWarningV2('cdk-kinesis-autoscaling:sharedReaders',
-        `${readers.size} readers share this stream's read throughput (2 MiB/s and 5 GetRecords calls/s per shard), so they will slow each other down. ` +
-        'Give each an enhanced fan-out consumer with addConsumer() or addLambdaConsumer().');
-    }
+      .forEach((mapping) => {
+        const fn = key(mapping.functionName);
+        if (!lambdaPollers.has(fn)) lambdaPollers.set(fn, mapping.node.path);
+      });
+    const kclApps = [...this.sharedReaderApps].map((app) => app.node.path);
+    const readers = lambdaPollers.size + kclApps.length + otherReaders.length;
+    if (readers <= SHARED_READERS_BEFORE_WARNING) return;
+
+    const groups = [
+      lambdaPollers.size > 0 ? `Lambda functions polling through KinesisEventSource [${[...lambdaPollers.values()].join(', ')}]` : undefined,
+      kclApps.length > 0 ? `KCL applications in polling mode [${kclApps.join(', ')}]` : undefined,
+      otherReaders.length > 0 ? `grantRead grantees [${otherReaders.join(', ')}]` : undefined,
+    ].filter((group): group is string => group !== undefined);
+    const remedies = [
+      lambdaPollers.size > 0 ? 'move each Lambda function to addLambdaConsumer(), which feeds it from its own consumer in one call' : undefined,
+      kclApps.length > 0 ? 'set enhancedFanOut: true on each KclApplication' : undefined,
+      otherReaders.length > 0 ? 'register a consumer for each other reader with addConsumer()' : undefined,
+    ].filter((remedy): remedy is string => remedy !== undefined);
+    Annotations.of(this).addWarningV2('cdk-kinesis-autoscaling:sharedReaders',
+      `${readers} readers share this stream's read throughput (2 MiB/s and 5 GetRecords calls/s per shard): ${groups.join('; ')}. ` +
+      `Each shared-throughput reader reads every byte written, so reading needs ${readers} times the write throughput, while a shard ` +
+      `reads only twice what it writes (2 MiB/s against 1 MiB/s): ${readers} readers need ${readers / 2} times the shards that writes ` +
+      'need, and shards sized for writes throttle the readers (ReadProvisionedThroughputExceeded) until they fall behind. ' +
+      `Give each reader its own 2 MiB/s per shard with enhanced fan-out: ${remedies.join('; ')}.`);
   }
+}
+
+/** A grantee as the warning names it: its construct path when it has one. */
+function describeGrantee(grantee: iam.IGrantable): string {
+  const principal = grantee.grantPrincipal;
+  if (Construct.isConstruct(grantee)) return grantee.node.path;
+  if (Construct.isConstruct(principal)) return principal.node.path;
+  return principal.toString();
 }
 
 function validateProps(props: KinesisStreamProps): void {

@@ -22,6 +22,16 @@ test('"*" resources only for the two actions whose APIs accept nothing narrower'
   expect(onStar.map((s) => s.policy)).toEqual([expect.stringMatching(/^ShardAutoscalerRoleDefaultPolicy/)]);
 });
 
+test('the KCL workers\' only "*" resource is PutMetricData, held to their namespace by a condition', () => {
+  const template = Template.fromStack(new StreamingPlatformStack(new App(), 'StreamingPlatform'));
+  const workerStatements = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>);
+  expect(workerStatements.flatMap((s) => [s.Action].flat()).filter((a) => a.includes('*'))).toEqual([]);
+  expect(workerStatements.filter((s) => [s.Resource].flat().includes('*'))).toEqual([
+    expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': 'orders-search' } } }),
+  ]);
+});
+
 test('the autoscaler can resize only the streams it manages', () => {
   const resizing = statements().filter((s) => s.Action.some((a) => ['kinesis:UpdateShardCount', 'kinesis:SplitShard', 'kinesis:MergeShards'].includes(a)));
   expect(resizing.length).toBeGreaterThan(0);
