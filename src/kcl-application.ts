@@ -307,6 +307,7 @@ export class KclApplication extends Construct {
     });
     acknowledgeFindings(this.workerPolicy, {
       id: 'AwsSolutions-IAM5',
+      appliesTo: ['Resource::*'],
       reason: 'cloudwatch:PutMetricData accepts no resource narrower than "*"; the statement is limited to the application\'s ' +
         'namespace by the cloudwatch:namespace condition. Every other statement names its table, index, stream, consumer or key.',
     });
