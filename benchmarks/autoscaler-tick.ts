@@ -10,7 +10,7 @@ import { GetMetricDataCommand, GetMetricDataCommandInput } from '@aws-sdk/client
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EnableEnhancedMonitoringCommand, KinesisClient, MetricsName } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
-import { KinesisPort } from '../lambda/autoscaler/kinesis-port';
+import { KinesisPort } from '../lambda/shared/kinesis-port';
 import { runTick, TickResult } from '../lambda/autoscaler/tick';
 import { coverageProblem, ManagedStreamInput } from '../src/core';
 import { createActiveStream, kinesisClient, startKinesisEmulator, waitUntilActive } from '../test/emulator/kinesis-emulator';

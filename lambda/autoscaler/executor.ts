@@ -1,4 +1,5 @@
-import { KinesisPort } from './kinesis-port';
+import { KinesisPort } from '../shared/kinesis-port';
+import { waitForActive } from '../shared/wait-for-active';
 import { Decision, nextStep, PlanContext, Step } from '../../src/core';
 
 export interface ConvergeOptions {
@@ -59,16 +60,5 @@ export async function converge(
     if (!(await waitForActive(port, streamName, options.deadline, options.pollMs ?? 1000, now, sleep))) {
       return { steps, openShards: (await port.openShards(streamName)).length, stoppedBecause: 'not-active' };
     }
-  }
-}
-
-/** Polls until the stream is ACTIVE; false when the deadline passes first. */
-export async function waitForActive(
-  port: KinesisPort, streamName: string, deadline: number, pollMs: number, now: () => number, sleep: (ms: number) => Promise<void>,
-): Promise<boolean> {
-  for (;;) {
-    if ((await port.status(streamName)).status === 'ACTIVE') return true;
-    if (now() >= deadline) return false;
-    await sleep(pollMs);
   }
 }

@@ -3,7 +3,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { fetchObservations, ObservedStream, withoutUnpublishedTail } from './cloudwatch-port';
 import { converge, ConvergeResult, StepError } from './executor';
-import { KinesisPort, StreamSummary } from './kinesis-port';
+import { KinesisPort, StreamSummary } from '../shared/kinesis-port';
 import {
   AUTOSCALER_DIMENSION, AUTOSCALER_EVENT_DETAIL_TYPE, AUTOSCALER_EVENT_SOURCE, AUTOSCALER_METRICS, AUTOSCALER_NAMESPACE,
   Decision, decide, hasData, latestShardLoads, ManagedStream, MinuteMetrics, Observation, parseInput, PersistedState, readState, ShardRange,

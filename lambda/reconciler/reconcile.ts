@@ -1,6 +1,6 @@
 import { readState, reconcileStep, stateTags, updateShardCountCallsInWindow } from '../../src/core';
-import { waitForActive } from '../autoscaler/executor';
-import { KinesisPort } from '../autoscaler/kinesis-port';
+import { waitForActive } from '../shared/wait-for-active';
+import { KinesisPort } from '../shared/kinesis-port';
 
 export interface ReconcileRequest {
   readonly streamName: string;

@@ -1,7 +1,7 @@
 import { request } from 'https';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { reconcile, ReconcileResult } from './reconcile';
-import { KinesisPort } from '../autoscaler/kinesis-port';
+import { KinesisPort } from '../shared/kinesis-port';
 
 /** Time kept back from the Lambda timeout to answer CloudFormation, which otherwise waits an hour. */
 const SAFETY_MARGIN_MS = 30_000;

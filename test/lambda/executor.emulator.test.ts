@@ -1,5 +1,5 @@
 import { converge } from '../../lambda/autoscaler/executor';
-import { KinesisPort } from '../../lambda/autoscaler/kinesis-port';
+import { KinesisPort } from '../../lambda/shared/kinesis-port';
 import { Decision, PlanContext, Step, coverageProblem, rangeSize } from '../../src/core';
 import { decision } from '../core/fixtures';
 import { createActiveStream, kinesisClient } from '../emulator/kinesis-emulator';

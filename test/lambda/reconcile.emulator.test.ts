@@ -1,5 +1,5 @@
 import { AddTagsToStreamCommand } from '@aws-sdk/client-kinesis';
-import { KinesisPort } from '../../lambda/autoscaler/kinesis-port';
+import { KinesisPort } from '../../lambda/shared/kinesis-port';
 import { reconcile, ReconcileRequest } from '../../lambda/reconciler/reconcile';
 import { coverageProblem, formatTimestamp, readState, STATE_TAGS } from '../../src/core';
 import { createActiveStream, kinesisClient } from '../emulator/kinesis-emulator';

@@ -3,7 +3,7 @@ import { EventBridgeClient, PutEventsCommand, PutEventsCommandInput } from '@aws
 import { AddTagsToStreamCommand, EnableEnhancedMonitoringCommand, ListTagsForStreamCommand, MetricsName } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { answerFromTraffic, offlineCloudWatch, StreamTraffic } from './fake-cloudwatch';
-import { KinesisPort } from '../../lambda/autoscaler/kinesis-port';
+import { KinesisPort } from '../../lambda/shared/kinesis-port';
 import { runTick, TickResult } from '../../lambda/autoscaler/tick';
 import { coverageProblem, ManagedStreamInput, STATE_TAGS } from '../../src/core';
 import { createActiveStream, kinesisClient, waitUntilActive } from '../emulator/kinesis-emulator';

@@ -2,7 +2,7 @@ import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   AddTagsToStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand, Shard,
 } from '@aws-sdk/client-kinesis';
-import { KinesisPort } from '../../lambda/autoscaler/kinesis-port';
+import { KinesisPort } from '../../lambda/shared/kinesis-port';
 import { runTick, TickResult } from '../../lambda/autoscaler/tick';
 import { coverageProblem, formatTimestamp, STATE_TAGS, Step } from '../../src/core';
 import { createActiveStream, kinesisClient } from '../emulator/kinesis-emulator';

@@ -1,7 +1,7 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { AddTagsToStreamCommand, DeleteStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { KinesisPort } from '../../lambda/autoscaler/kinesis-port';
+import { KinesisPort } from '../../lambda/shared/kinesis-port';
 import { runTick, TickResult } from '../../lambda/autoscaler/tick';
 import { coverageProblem, formatTimestamp, readState, STATE_TAGS, UPDATE_SHARD_COUNT_CALLS_PER_DAY, updateShardCountCallsInWindow } from '../../src/core';
 import { createActiveStream } from '../emulator/kinesis-emulator';
