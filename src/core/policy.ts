@@ -111,7 +111,8 @@ export function shardsAtFullLoad(bytesPerSecond: number, recordsPerSecond: numbe
 
 /** UpdateShardCount calls still allowed in the rolling 24 hours. */
 export function updateShardCountCallsInWindow(state: Pick<StreamState, 'now' | 'updateShardCountCalls'>): number {
-  return state.updateShardCountCalls.filter((at) => at > state.now - DAY_MS && at <= state.now).length;
+  // A call recorded ahead of time (the margin) counts from the moment it is recorded: never only once it is "past".
+  return state.updateShardCountCalls.filter((at) => at > state.now - DAY_MS).length;
 }
 
 /**

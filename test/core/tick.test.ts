@@ -1,5 +1,5 @@
 import {
-  CALL_RECORD_MARGIN_MS, EMPTY_MEMORY, MIB, Memory, MinuteMetrics, resolveSettings, tick, TickInput, uniformShards,
+  CALL_RECORD_MARGIN_MS, EMPTY_MEMORY, MIB, Memory, MinuteMetrics, resolveSettings, tick, TickInput, uniformShards, updateShardCountCallsInWindow,
 } from '../../src/core';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0, 500);
@@ -33,6 +33,8 @@ test('a step comes with the memory that records it, later than the call and roun
   expect(out.memory.lastScalingAt).toBe(recorded);
   expect(recorded).toBeGreaterThan(NOW);
   expect(recorded % 1000).toBe(0);
+  // Recorded ahead of time, it counts against the budget from now on, not only once that time has come.
+  expect(updateShardCountCallsInWindow({ now: NOW, updateShardCountCalls: out.memory.updateShardCountCalls })).toBe(1);
 });
 
 test('one step per tick: only the first operation towards the target', () => {

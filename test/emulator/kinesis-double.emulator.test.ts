@@ -31,20 +31,20 @@ async function refusal(promise: Promise<unknown>): Promise<{ name: string; messa
 
 const NO_STREAM = 'a-stream-that-does-not-exist';
 /** One call of each rate-limited API; the stream does not exist, so kinesis-local answers whatever passes the double. */
-const CALLS: Record<string, () => Parameters<KinesisClient['send']>[0]> = {
-  AddTagsToStream: () => new AddTagsToStreamCommand({ StreamName: NO_STREAM, Tags: { a: 'b' } }),
-  RemoveTagsFromStream: () => new RemoveTagsFromStreamCommand({ StreamName: NO_STREAM, TagKeys: ['a'] }),
-  ListTagsForStream: () => new ListTagsForStreamCommand({ StreamName: NO_STREAM }),
-  DescribeStreamSummary: () => new DescribeStreamSummaryCommand({ StreamName: NO_STREAM }),
-  DescribeStream: () => new DescribeStreamCommand({ StreamName: NO_STREAM }),
-  DescribeLimits: () => new DescribeLimitsCommand({}),
-  ListStreams: () => new ListStreamsCommand({}),
-  CreateStream: () => new CreateStreamCommand({ StreamName: NO_STREAM, ShardCount: 0 }),
-  DeleteStream: () => new DeleteStreamCommand({ StreamName: NO_STREAM }),
-  UpdateShardCount: () => new UpdateShardCountCommand({ StreamName: NO_STREAM, TargetShardCount: 1, ScalingType: 'UNIFORM_SCALING' }),
-  SplitShard: () => new SplitShardCommand({ StreamName: NO_STREAM, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: '1' }),
-  MergeShards: () => new MergeShardsCommand({ StreamName: NO_STREAM, ShardToMerge: 'shardId-000000000000', AdjacentShardToMerge: 'shardId-000000000001' }),
-  ListShards: () => new ListShardsCommand({ StreamName: NO_STREAM }),
+const CALLS: Record<string, (kinesis: KinesisClient) => Promise<unknown>> = {
+  AddTagsToStream: (k) => k.send(new AddTagsToStreamCommand({ StreamName: NO_STREAM, Tags: { a: 'b' } })),
+  RemoveTagsFromStream: (k) => k.send(new RemoveTagsFromStreamCommand({ StreamName: NO_STREAM, TagKeys: ['a'] })),
+  ListTagsForStream: (k) => k.send(new ListTagsForStreamCommand({ StreamName: NO_STREAM })),
+  DescribeStreamSummary: (k) => k.send(new DescribeStreamSummaryCommand({ StreamName: NO_STREAM })),
+  DescribeStream: (k) => k.send(new DescribeStreamCommand({ StreamName: NO_STREAM })),
+  DescribeLimits: (k) => k.send(new DescribeLimitsCommand({})),
+  ListStreams: (k) => k.send(new ListStreamsCommand({})),
+  CreateStream: (k) => k.send(new CreateStreamCommand({ StreamName: NO_STREAM, ShardCount: 0 })),
+  DeleteStream: (k) => k.send(new DeleteStreamCommand({ StreamName: NO_STREAM })),
+  UpdateShardCount: (k) => k.send(new UpdateShardCountCommand({ StreamName: NO_STREAM, TargetShardCount: 1, ScalingType: 'UNIFORM_SCALING' })),
+  SplitShard: (k) => k.send(new SplitShardCommand({ StreamName: NO_STREAM, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: '1' })),
+  MergeShards: (k) => k.send(new MergeShardsCommand({ StreamName: NO_STREAM, ShardToMerge: 'shardId-000000000000', AdjacentShardToMerge: 'shardId-000000000001' })),
+  ListShards: (k) => k.send(new ListShardsCommand({ StreamName: NO_STREAM })),
 };
 
 test('every rate-limited API the handler and reconciler call has a call in this test', () => {
@@ -57,7 +57,7 @@ test.each(Object.entries(KINESIS_API_RATES).filter(([api]) => api !== 'ListShard
   const burst = Math.ceil(rate.perSecond) + 5;
   double.freeze();
 
-  const results = await Promise.allSettled(Array.from({ length: burst }, () => kinesis.send(CALLS[api]() as never)));
+  const results = await Promise.allSettled(Array.from({ length: burst }, () => CALLS[api](kinesis)));
 
   const refused = results.filter((r) => r.status === 'rejected' && (r.reason as Error).name === 'LimitExceededException'
     && (r.reason as Error).message.startsWith(`Rate exceeded for ${api}`));
@@ -65,7 +65,7 @@ test.each(Object.entries(KINESIS_API_RATES).filter(([api]) => api !== 'ListShard
   expect(double.stats.throttled[api]).toBe(5);
   // The bucket refills at the documented rate: a second later the call passes the double again.
   double.advance(1000);
-  const after = await refusal(kinesis.send(CALLS[api]() as never)).catch(() => ({ name: 'accepted', message: '' }));
+  const after = await refusal(CALLS[api](kinesis)).catch(() => ({ name: 'accepted', message: '' }));
   expect(after.message).not.toMatch(/^Rate exceeded/);
 });
 
