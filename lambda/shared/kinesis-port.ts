@@ -138,9 +138,14 @@ export class KinesisPort {
     await this.options.limiter?.acquire(api, streamName);
     this.stats.calls[api] = (this.stats.calls[api] ?? 0) + 1;
     try {
-      return await send();
+      const result = await send();
+      this.options.limiter?.accepted(api, streamName);
+      return result;
     } catch (e) {
-      if (isThrottle(e)) this.stats.throttled[api] = (this.stats.throttled[api] ?? 0) + 1;
+      if (isThrottle(e)) {
+        this.stats.throttled[api] = (this.stats.throttled[api] ?? 0) + 1;
+        this.options.limiter?.throttled(api, streamName);
+      }
       throw e;
     }
   }
