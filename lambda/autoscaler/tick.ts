@@ -161,7 +161,8 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
     });
     if (decision.action === 'none' || summary.status !== 'ACTIVE') {
       const status: StreamStatus = summary.status === 'UPDATING' ? 'in-progress' : 'unchanged';
-      outcomes.push(report(deps, stream, { status, decision, openShards: summary.openShardCount, memory: entry.memory, observation: observations[i] }));
+      const openShards = summary.openShardCount;
+      outcomes.push(report(deps, stream, { status, decision, openShards, memory: entry.memory, observation: observations[i] }));
     } else {
       toAct.push({ stream, observation: observations[i], decision });
     }
@@ -194,8 +195,8 @@ function cacheEntry(cache: StreamCache, streamName: string): CachedStream {
 function due(readAt: number | undefined, periodMs: number, streamName: string, now: number): boolean {
   if (readAt === undefined) return true;
   let hash = 0;
-  for (const c of streamName) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
-  return now >= readAt + periodMs * (0.75 + 0.5 * (hash / 2 ** 32));
+  for (const c of streamName) hash = (hash * 31 + c.charCodeAt(0)) % 1_000_003;
+  return now >= readAt + periodMs * (0.75 + 0.5 * (hash / 1_000_003));
 }
 
 async function refresh(port: KinesisPort, streamName: string, entry: CachedStream, now: number): Promise<void> {

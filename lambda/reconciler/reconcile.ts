@@ -66,7 +66,8 @@ export async function reconcile(port: KinesisPort, request: ReconcileRequest, op
         return done(openShards, `${openShards} open shards; ran out of time before reaching ${range}${lastProblem ? ` (last refusal: ${lastProblem})` : ''}; the autoscaler continues from here`);
       }
       const state: PersistedState = readState(await port.tags(streamName));
-      const step = reconcileStep(openShards, minShards, maxShards, updateShardCountCallsInWindow({ now: now(), updateShardCountCalls: state.updateShardCountCalls }));
+      const callsInWindow = updateShardCountCallsInWindow({ now: now(), updateShardCountCalls: state.updateShardCountCalls });
+      const step = reconcileStep(openShards, minShards, maxShards, callsInWindow);
       if (step.kind === 'in-range') return done(openShards);
       const outside = `${openShards} open shards is outside ${range}`;
       if (state.paused) return done(openShards, `${outside}, and the kill switch tag ${STATE_TAGS.paused} is on; left unchanged`);
@@ -85,7 +86,9 @@ export async function reconcile(port: KinesisPort, request: ReconcileRequest, op
         }
         const at = recordedCallTime(now());
         await port.writeTags(streamName, stateTags({
-          updateShardCountCalls: [...state.updateShardCountCalls, at], lastScalingAt: at, updateShardCountBlockedUntil: state.updateShardCountBlockedUntil,
+          updateShardCountCalls: [...state.updateShardCountCalls, at],
+          lastScalingAt: at,
+          updateShardCountBlockedUntil: state.updateShardCountBlockedUntil,
         }, now()));
         await port.apply(streamName, step);
         calls.push(step.targetShardCount);
@@ -95,7 +98,8 @@ export async function reconcile(port: KinesisPort, request: ReconcileRequest, op
         if (kind === 'shard-quota') return done(openShards, `${outside}, and the account shard quota has no room (${message}); left unchanged`);
         if (kind === 'daily-budget') {
           // AWS counts calls our tags do not know (CloudFormation's own resize, a person): tell the autoscaler too.
-          await port.writeTags(streamName, stateTags({ ...state, updateShardCountBlockedUntil: now() + UPDATE_SHARD_COUNT_BACKOFF_MS }, now())).catch(() => undefined);
+          const blocked = { ...state, updateShardCountBlockedUntil: now() + UPDATE_SHARD_COUNT_BACKOFF_MS };
+          await port.writeTags(streamName, stateTags(blocked, now())).catch(() => undefined);
           return done(openShards, `${outside}, and AWS refused UpdateShardCount for its daily limit (${message}); left unchanged`);
         }
         if (!isThrottle(e) && errorName(e) !== 'ResourceInUseException') throw e;

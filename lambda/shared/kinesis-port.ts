@@ -92,7 +92,9 @@ export class KinesisPort {
     const entries = Object.entries(tags);
     for (let i = 0; i < entries.length; i += TAGS_PER_CALL) {
       await this.call('AddTagsToStream', streamName,
-        () => this.client.send(new AddTagsToStreamCommand({ StreamName: streamName, Tags: Object.fromEntries(entries.slice(i, i + TAGS_PER_CALL)) })));
+        () => this.client.send(new AddTagsToStreamCommand({
+          StreamName: streamName, Tags: Object.fromEntries(entries.slice(i, i + TAGS_PER_CALL)),
+        })));
     }
   }
 

@@ -3,8 +3,8 @@ import {
   KinesisClient, ListShardsCommand, ListStreamsCommand, ListTagsForStreamCommand, MergeShardsCommand, RemoveTagsFromStreamCommand,
   SplitShardCommand, UpdateShardCountCommand,
 } from '@aws-sdk/client-kinesis';
-import { createActiveStream, waitUntilActive } from './kinesis-emulator';
 import { KinesisDouble } from './kinesis-double';
+import { createActiveStream, waitUntilActive } from './kinesis-emulator';
 import { KINESIS_API_RATES } from '../../src/core';
 
 /** The limit-enforcing double proves each limit it claims: every one of them fires, with AWS's exception name. */

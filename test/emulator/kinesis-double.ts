@@ -58,6 +58,7 @@ export class KinesisDouble {
   private readonly holdMs = new Map<string, number>();
   private readonly clients: KinesisClient[] = [];
   private readonly raw: KinesisClient;
+  private frozenAt?: number;
 
   constructor(options: KinesisDoubleOptions = {}) {
     const endpoint = options.endpoint ?? process.env.KINESIS_ENDPOINT;
@@ -67,8 +68,6 @@ export class KinesisDouble {
     this.accountShardLimit = options.accountShardLimit ?? 500;
     this.raw = this.sdkClient(1);
   }
-
-  private frozenAt?: number;
 
   public readonly now = (): number => (this.frozenAt ?? Date.now()) + this.offsetMs;
 

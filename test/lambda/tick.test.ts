@@ -223,8 +223,17 @@ test('a warm tick with nothing to do makes no Kinesis call at all', async () => 
 test('a read refused for call rate is a delay: retried, not an error', async () => {
   mockStream(kinesisMock, 'orders', { shards: 4 });
   kinesisMock.on(DescribeStreamSummaryCommand).rejectsOnce(awsError('LimitExceededException', 'Rate exceeded for DescribeStreamSummary'))
-    .resolves({ StreamDescriptionSummary: { StreamName: 'orders', StreamARN: 'arn', StreamStatus: 'ACTIVE', RetentionPeriodHours: 24,
-      StreamCreationTimestamp: new Date(0), EnhancedMonitoring: [], OpenShardCount: 4 } });
+    .resolves({
+      StreamDescriptionSummary: {
+        StreamName: 'orders',
+        StreamARN: 'arn',
+        StreamStatus: 'ACTIVE',
+        RetentionPeriodHours: 24,
+        StreamCreationTimestamp: new Date(0),
+        EnhancedMonitoring: [],
+        OpenShardCount: 4,
+      },
+    });
   cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => ({ orders: { bytesPerSecond: 2.2 * MIB, recordsPerSecond: 1100 } })));
 
   const result = await tick(['orders']);

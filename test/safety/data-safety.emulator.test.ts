@@ -2,8 +2,8 @@ import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   AddTagsToStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand, Shard,
 } from '@aws-sdk/client-kinesis';
-import { KinesisPort } from '../../lambda/shared/kinesis-port';
 import { runTick, TickResult } from '../../lambda/autoscaler/tick';
+import { KinesisPort } from '../../lambda/shared/kinesis-port';
 import { coverageProblem, formatTimestamp, STATE_TAGS, Step } from '../../src/core';
 import { KinesisDouble } from '../emulator/kinesis-double';
 import { createActiveStream, waitUntilActive } from '../emulator/kinesis-emulator';
