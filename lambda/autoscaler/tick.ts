@@ -144,7 +144,8 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
   }
 
   // 3. Decide with what is known. Memory only ever holds an action back (kill switch, cooldown, budget), so a stream
-  // the empty memory leaves alone needs no tags read: only one that wants an operation is read in full.
+  // the empty memory leaves alone needs no tags read: only one that wants an operation is read in full. A cached kill
+  // switch or reconcile marker may be stale, so it is left out here: a person's "resume" is seen at the next tick.
   const headroom = new AccountHeadroom(port);
   const toAct: Array<{ stream: ManagedStream; observation: Observation; decision: Decision }> = [];
   known.forEach((stream, i) => {
@@ -152,7 +153,7 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
     const summary = entry.summary!;
     const { decision } = tick({
       observation: observations[i],
-      memory: entry.memory ?? EMPTY_MEMORY,
+      memory: entry.memory ? { ...entry.memory, paused: false, reconcilingUntil: undefined } : EMPTY_MEMORY,
       shards: knownShards(summary.openShardCount, entry.shardIds),
       status: summary.status,
       mode: summary.mode,
@@ -177,7 +178,7 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
       return;
     }
     try {
-      outcomes.push(await act(port, stream, cache.get(stream.streamName)!, observation, deps, headroom));
+      outcomes.push(await act(port, stream, cache.get(stream.streamName)!, observation, deps, headroom, started));
     } catch (e) {
       outcomes.push(failed(stream.streamName, e, deps));
     }
@@ -266,9 +267,12 @@ function growth(step: Step): number {
  */
 async function act(
   port: KinesisPort, stream: ManagedStream, entry: CachedStream, observation: Observation, deps: TickDependencies, headroom: AccountHeadroom,
+  tickStarted: number,
 ): Promise<StreamOutcome> {
   const { streamName, settings } = stream;
-  const [summary, shards, tags] = await Promise.all([port.status(streamName), port.openShards(streamName), port.tags(streamName)]);
+  // A status read earlier in this same tick is fresh enough: the operation itself is refused if the stream changed.
+  const fresh = entry.summary && entry.summaryReadAt !== undefined && entry.summaryReadAt >= tickStarted ? entry.summary : undefined;
+  const [summary, shards, tags] = await Promise.all([fresh ?? port.status(streamName), port.openShards(streamName), port.tags(streamName)]);
   const now = deps.now();
   entry.summary = summary;
   entry.summaryReadAt = now;

@@ -30,6 +30,8 @@ export interface KinesisDoubleOptions {
   /** Open shards the account may have (DescribeLimits ShardLimit). @default 500 */
   readonly accountShardLimit?: number;
   readonly accountId?: string;
+  /** The call rates to enforce. @default KINESIS_API_RATES, the documented ones */
+  readonly rates?: typeof KINESIS_API_RATES;
 }
 
 export interface DoubleStats {
@@ -47,6 +49,7 @@ export class KinesisDouble {
   public readonly endpoint: string;
   public readonly accountId: string;
   public readonly accountShardLimit: number;
+  public readonly rates: typeof KINESIS_API_RATES;
   public stats: DoubleStats = emptyStats();
   /** Milliseconds added to the wall clock: `advance` moves the double's time (and the handler's, if it uses `now`). */
   private offsetMs = 0;
@@ -66,6 +69,7 @@ export class KinesisDouble {
     this.endpoint = endpoint;
     this.accountId = options.accountId ?? '111122223333';
     this.accountShardLimit = options.accountShardLimit ?? 500;
+    this.rates = options.rates ?? KINESIS_API_RATES;
     this.raw = this.sdkClient(1);
   }
 
@@ -157,7 +161,7 @@ export class KinesisDouble {
   }
 
   private takeToken(api: string, stream: string | undefined): void {
-    const rate = KINESIS_API_RATES[api];
+    const rate = this.rates[api];
     if (!rate) return;
     const key = rate.perStream ? `${api}:${stream ?? '?'}` : api;
     const now = this.now();

@@ -12,7 +12,7 @@ jest.setTimeout(60_000);
 const double = new KinesisDouble();
 const client = double.client({ limits: false });
 const port = new KinesisPort(client);
-const limited = new KinesisPort(double.client({ maxAttempts: 3 }), { limiter: new RateLimiter(Date.now, realSleep) });
+const limited = new KinesisPort(double.client({ maxAttempts: 3 }), { limiter: new RateLimiter(double.now, realSleep) });
 afterAll(() => double.destroy());
 
 function run(request: Omit<ReconcileRequest, 'strict'> & { strict?: boolean }) {

@@ -20,7 +20,8 @@ const double = new KinesisDouble();
 const kinesis = double.client();
 const setup = double.client({ limits: false });
 const port = new KinesisPort(setup);
-const limiter = new RateLimiter(Date.now, realSleep);
+// On the double's clock, as the double's token buckets are: moving it on frees both alike.
+const limiter = new RateLimiter(double.now, realSleep);
 const cloudwatch = offlineCloudWatch();
 const cloudwatchMock = mockClient(cloudwatch);
 const events = new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -236,6 +237,20 @@ test('the kill switch tag pauses scaling without a deploy', async () => {
   expect(result.outcomes[0]).toMatchObject({ status: 'unchanged', openShards: 2 });
   expect(result.outcomes[0].decision!.reason).toContain('kill switch');
   expect(await shardMap(stream)).toEqual({ open: 2, coverage: 'contiguous, whole key space' });
+});
+
+test('resuming from the kill switch is seen at the next tick, though the cache remembered the stream paused', async () => {
+  const stream = await createActiveStream(setup, 2);
+  await setup.send(new AddTagsToStreamCommand({ StreamName: stream, Tags: { [STATE_TAGS.paused]: 'true' } }));
+  traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
+  const settings = [{ streamName: stream, minShards: 1, maxShards: 16 }];
+  const cache: StreamCache = new Map();
+  expect((await tick(settings, cache)).outcomes[0].decision!.reason).toContain('kill switch');
+
+  await setup.send(new AddTagsToStreamCommand({ StreamName: stream, Tags: { [STATE_TAGS.paused]: 'false' } }));
+  const resumed = await tick(settings, cache);
+
+  expect(resumed.outcomes[0]).toMatchObject({ status: 'scaled', steps: [{ kind: 'UpdateShardCount', targetShardCount: 4 }] });
 });
 
 test('dry run decides, logs and publishes, but changes nothing', async () => {

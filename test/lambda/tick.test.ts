@@ -241,3 +241,26 @@ test('a read refused for call rate is a delay: retried, not an error', async () 
   expect(result.outcomes[0]).toMatchObject({ status: 'unchanged', openShards: 4 });
   expect(result.throttled).toEqual({ DescribeStreamSummary: 1 });
 });
+
+test('a stream that acts on a cold tick costs one status read, its shards, its tags, one state write and the operation', async () => {
+  busyStream('ACTIVE', 2);
+  kinesisMock.on(UpdateShardCountCommand).resolves({});
+
+  const result = await tick();
+
+  expect(result.kinesisCalls).toEqual({
+    DescribeStreamSummary: 1, ListShards: 1, ListTagsForStream: 1, DescribeLimits: 1, AddTagsToStream: 1, UpdateShardCount: 1,
+  });
+});
+
+test('when recording the back-off after a refused call fails, the stream reports an error and the event says why', async () => {
+  busyStream('ACTIVE', 2);
+  kinesisMock.on(UpdateShardCountCommand).rejects(awsError('LimitExceededException', 'UpdateShardCount was called 10 times in 24 hours'));
+  kinesisMock.on(AddTagsToStreamCommand).resolvesOnce({}).rejects(awsError('ResourceInUseException', 'not ACTIVE'));
+
+  const result = await tick();
+
+  expect(result.outcomes[0]).toMatchObject({ status: 'error', message: expect.stringContaining('recording the back-off failed: not ACTIVE') });
+  expect(emf()).toContainEqual(expect.objectContaining({ Errors: 1 }));
+  expect(eventsMock.commandCalls(PutEventsCommand)).toHaveLength(1);
+});
