@@ -134,6 +134,16 @@ async function main(): Promise<void> {
       await nextMinute();
       if (!measured.result.outcomes.some((o) => o.status === 'scaled' || o.status === 'in-progress')) break;
     }
+    // A surge on every tenth stream of a warm fleet: 3 MiB/s is 150 % of 2 shards; one UpdateShardCount to 4 brings it to
+    // 75 %, under the 80 % scale-out threshold.
+    names.forEach((name, i) => {
+      if (i % 10 === 5) traffic[name] = { bytesPerSecond: 3 * MIB, recordsPerSecond: 1500 };
+    });
+    for (let i = 1; i <= 12; i++) {
+      const measured = await tick(`surge on ${Math.ceil(STREAMS / 10)} streams, tick ${i}`);
+      await nextMinute();
+      if (!measured.result.outcomes.some((o) => o.status === 'scaled' || o.status === 'in-progress')) break;
+    }
     const steady = await tick('steady');
 
     const broken: string[] = [];
@@ -158,7 +168,8 @@ async function main(): Promise<void> {
       `streams of ${SHARDS} shards on kinesis-local behind the limit-enforcing double (test/emulator/kinesis-double.ts: every`,
       'documented control-plane rate as a token bucket, 10 UpdateShardCount calls per rolling 24 hours, the account shard',
       'quota, tagging only while ACTIVE), with CloudWatch answered in process. Every 20th stream needs twice its shards, every',
-      '50th has one hot shard (shard-level metrics on), every 25th is quiet enough to scale in, the rest fit. One cache and one',
+      '50th has one hot shard (shard-level metrics on), every 25th is quiet enough to scale in, the rest fit; once all is',
+      'settled, every tenth stream surges to 3 MiB/s (150 % of its shards). One cache and one',
       'rate limiter are kept across ticks, as a warm Lambda container keeps them; ticks are a minute apart on the double\'s',
       `clock and each gets the deadline a real invocation gets (${TICK_DEADLINE_MS / 1000} s). The figures are from the run that wrote this file.`,
       '',
