@@ -55,6 +55,8 @@ export class KinesisDouble {
   private offsetMs = 0;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly updateShardCountCalls = new Map<string, number[]>();
+  /** The same calls, made by clients that meet the limits (the code under test), not by test setup. */
+  private readonly limitedUpdateShardCountCalls = new Map<string, number[]>();
   private readonly openShards = new Map<string, number>();
   private readonly transient = new Map<string, { shards: number; until: number }>();
   private readonly heldUntil = new Map<string, number>();
@@ -105,6 +107,11 @@ export class KinesisDouble {
     return this.window(streamName).length;
   }
 
+  /** When AWS accepted the UpdateShardCount calls of the code under test (clients with limits), epoch milliseconds. */
+  public acceptedCallsOfLimitedClients(streamName: string): readonly number[] {
+    return this.limitedUpdateShardCountCalls.get(streamName) ?? [];
+  }
+
   public resetStats(): void {
     this.stats = emptyStats();
   }
@@ -133,7 +140,7 @@ export class KinesisDouble {
       const before = api === 'UpdateShardCount' && stream ? await this.open(stream) : undefined;
       const result = await next(args);
       this.count(api);
-      this.accepted(api, stream, input, before);
+      this.accepted(api, stream, input, before, enforce);
       const output = result.output as { StreamDescriptionSummary?: { StreamStatus?: string }; StreamDescription?: { StreamStatus?: string } };
       if (stream && this.isHeld(stream)) {
         if (output.StreamDescriptionSummary) output.StreamDescriptionSummary.StreamStatus = 'UPDATING';
@@ -237,7 +244,7 @@ export class KinesisDouble {
     }
   }
 
-  private accepted(api: string, stream: string | undefined, input: Input, before: number | undefined): void {
+  private accepted(api: string, stream: string | undefined, input: Input, before: number | undefined, limited: boolean): void {
     if (!stream) return;
     const hold = () => {
       const ms = this.holdMs.get(stream) ?? this.holdMs.get('*') ?? 0;
@@ -253,6 +260,7 @@ export class KinesisDouble {
         return;
       case 'UpdateShardCount': {
         this.updateShardCountCalls.set(stream, [...this.window(stream), this.now()]);
+        if (limited) this.limitedUpdateShardCountCalls.set(stream, [...(this.limitedUpdateShardCountCalls.get(stream) ?? []), this.now()]);
         this.openShards.set(stream, Number(input.TargetShardCount));
         this.transient.set(stream, { shards: before ?? 0, until: this.now() + Math.max(hold(), 1000) });
         return;

@@ -106,6 +106,12 @@ async function expectHealthy(streamName: string): Promise<number> {
   expect(shards.length).toBeGreaterThanOrEqual(MIN);
   expect(shards.length).toBeLessThanOrEqual(MAX);
   expect(double.acceptedUpdateShardCountCalls(streamName)).toBeLessThanOrEqual(UPDATE_SHARD_COUNT_CALLS_PER_DAY);
+  // State that cannot lose a call: every call AWS accepted from the handler or the reconciler is in the tags, recorded
+  // no earlier than AWS accepted it, so our count of the rolling 24 hours is never below AWS's.
+  const recorded = [...readState(await port.tags(streamName)).updateShardCountCalls].sort((a, b) => a - b);
+  const accepted = double.acceptedCallsOfLimitedClients(streamName);
+  expect(recorded.length).toBeGreaterThanOrEqual(accepted.length);
+  accepted.forEach((at, i) => expect(recorded[recorded.length - accepted.length + i]).toBeGreaterThanOrEqual(at));
   return shards.length;
 }
 
