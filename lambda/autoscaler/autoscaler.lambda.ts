@@ -1,15 +1,20 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { runTick, TickResult } from './tick';
+import { runTick, StreamCache, TickResult } from './tick';
+import { RateLimiter, realSleep } from '../shared/rate-limiter';
 
-/** Time kept back from the Lambda timeout to log, publish and write state after the last operation. */
+/** Time kept back from the Lambda timeout to log and publish after the last read or operation. */
 const SAFETY_MARGIN_MS = 15_000;
 
 // Created once per container: connections are reused across the every-minute ticks.
 const kinesis = new KinesisClient({});
 const cloudwatch = new CloudWatchClient({});
 const events = new EventBridgeClient({});
+// What a warm container knows of each stream (status, shard count, state tags): steady ticks then need no Kinesis
+// call for a stream whose metrics say nothing needs doing. Reserved concurrency 1 means one invocation uses it at a time.
+const cache: StreamCache = new Map();
+const limiter = new RateLimiter(Date.now, realSleep);
 
 interface LambdaContext {
   getRemainingTimeInMillis(): number;
@@ -21,6 +26,8 @@ export async function handler(event: unknown, context: LambdaContext): Promise<{
     kinesis,
     cloudwatch,
     events,
+    cache,
+    limiter,
     log: (entry) => console.log(JSON.stringify(entry)),
     now: Date.now,
     deadline: Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,

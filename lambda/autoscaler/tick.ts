@@ -2,16 +2,32 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { fetchObservations, ObservedStream, withoutUnpublishedTail } from './cloudwatch-port';
-import { converge, ConvergeResult, StepError } from './executor';
-import { KinesisPort, StreamSummary } from './kinesis-port';
 import {
   AUTOSCALER_DIMENSION, AUTOSCALER_EVENT_DETAIL_TYPE, AUTOSCALER_EVENT_SOURCE, AUTOSCALER_METRICS, AUTOSCALER_NAMESPACE,
-  Decision, decide, hasData, latestShardLoads, ManagedStream, MinuteMetrics, Observation, parseInput, PersistedState, readState, ShardRange,
-  stateTags, Step, UPDATE_SHARD_COUNT_CALLS_PER_DAY, updateShardCountCallsInWindow,
+  Decision, EMPTY_MEMORY, hasData, ManagedStream, Memory, MinuteMetrics, Observation, parseInput, readState, ShardRange,
+  stateTags, Step, tick, TickInput, uniformShards, UPDATE_SHARD_COUNT_CALLS_PER_DAY, updateShardCountCallsInWindow,
 } from '../../src/core';
+import { errorName, isThrottle, limitKind } from '../shared/kinesis-errors';
+import { KinesisPort, StreamSummary } from '../shared/kinesis-port';
+import { RateLimiter, realSleep } from '../shared/rate-limiter';
 
 /** One log line: the handler writes JSON only, so CloudWatch Logs Insights can query every field. */
 export type Log = (entry: Record<string, unknown>) => void;
+
+/** What the function remembers of one stream between warm invocations. */
+export interface CachedStream {
+  summary?: StreamSummary;
+  /** Open shard ids, kept only for streams with shard-level metrics (their queries name each shard). */
+  shardIds?: readonly string[];
+  summaryReadAt?: number;
+  memory?: Memory;
+  memoryReadAt?: number;
+  /** An operation was started: read the status again at the next tick. */
+  operationStarted?: boolean;
+}
+
+/** Per stream name. A new, empty cache is a cold start. */
+export type StreamCache = Map<string, CachedStream>;
 
 export interface TickDependencies {
   readonly kinesis: KinesisClient;
@@ -19,19 +35,27 @@ export interface TickDependencies {
   readonly events: EventBridgeClient;
   readonly log: Log;
   readonly now: () => number;
-  /** Epoch milliseconds after which no new resharding operation starts. */
+  /** Epoch milliseconds after which no new read or operation starts. */
   readonly deadline: number;
-  readonly pollMs?: number;
+  /** How the rate limiter and read retries wait (real time, whatever `now` says). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Kept by the caller between invocations (the Lambda keeps it in module scope); absent means a cold start. */
+  readonly cache?: StreamCache;
+  /**
+   * Paces every Kinesis call; keep one between invocations (as the cache) so back-to-back ticks stay within the rates.
+   * @default a new limiter at DEFAULT_RATE_SHARE of each account rate
+   */
+  readonly limiter?: RateLimiter;
 }
 
-export type StreamStatus = 'scaled' | 'unchanged' | 'dry-run' | 'skipped' | 'not-found' | 'error';
+export type StreamStatus = 'scaled' | 'in-progress' | 'unchanged' | 'dry-run' | 'skipped' | 'deferred' | 'not-found' | 'error';
 
 export interface StreamOutcome {
   readonly streamName: string;
   readonly status: StreamStatus;
   readonly message?: string;
   readonly decision?: Decision;
+  /** The operation started this tick: at most one per stream. */
   readonly steps: readonly Step[];
   readonly openShards?: number;
 }
@@ -39,187 +63,351 @@ export interface StreamOutcome {
 export interface TickResult {
   readonly outcomes: readonly StreamOutcome[];
   readonly getMetricDataCalls: number;
+  /** Kinesis calls sent, by API. */
+  readonly kinesisCalls: Readonly<Record<string, number>>;
+  /** Our own Kinesis calls refused for call rate, by API. */
+  readonly throttled: Readonly<Record<string, number>>;
 }
 
-/** Kinesis allows 5 ListTagsForStream, AddTagsToStream, SplitShard and MergeShards calls per second per account. */
-const STREAM_CONCURRENCY = 5;
+/** Streams read at once; the rate limiter, not this, sets the pace. */
+const READ_CONCURRENCY = 16;
+/** Streams acted on at once: AddTagsToStream, SplitShard and MergeShards allow 5 calls per second per account. */
+const ACT_CONCURRENCY = 5;
 /** After AWS refuses UpdateShardCount for its daily limit, split and merge for this long before trying it again. */
 const UPDATE_SHARD_COUNT_BACKOFF_MS = 60 * 60_000;
 /** Minutes of metrics read beyond the longest scale-in window, to cover CloudWatch's publishing lag. */
 const EXTRA_MINUTES = 5;
-
-interface Prepared {
-  readonly stream: ManagedStream;
-  readonly summary: StreamSummary;
-  readonly shards: ShardRange[];
-  readonly persisted: PersistedState;
-  readonly observed: ObservedStream;
-}
+/** A stream's status and shard count are read again this often (someone else may reshard it), spread per stream. */
+const SUMMARY_REFRESH_MS = 15 * 60_000;
+/** Its state tags (a person may set the kill switch) this often, when nothing else made us read them. */
+const MEMORY_REFRESH_MS = 60 * 60_000;
+/** The share of the time before the deadline that reading may take, so deciding and acting keep the rest. */
+const READ_SHARE_OF_TIME = 0.6;
 
 /**
- * One scheduled run over every managed stream: read each stream, read all their metrics in as few GetMetricData calls
- * as the API allows, decide, and carry out. Each stream's failure is caught, logged and counted on its own.
+ * One scheduled run over every managed stream, one step per stream and no waiting: read what the cache does not know,
+ * read all metrics in as few GetMetricData calls as the API allows, decide with what is known, and only for a stream
+ * that needs an operation read its state, record the operation and start it. The next tick continues.
  */
 export async function runTick(event: unknown, deps: TickDependencies): Promise<TickResult> {
-  const port = new KinesisPort(deps.kinesis);
+  const sleep = deps.sleep ?? realSleep;
+  const port = new KinesisPort(deps.kinesis, { limiter: deps.limiter ?? new RateLimiter(Date.now, sleep), now: deps.now, sleep });
+  const cache = deps.cache ?? new Map<string, CachedStream>();
+  const started = deps.now();
+  const readDeadline = started + (deps.deadline - started) * READ_SHARE_OF_TIME;
   const input = parseInput(event);
   const outcomes: StreamOutcome[] = input.errors.map((error) => {
     deps.log({ level: 'error', message: 'invalid-settings', stream: error.streamName, error: error.message });
     return { streamName: error.streamName ?? '(unnamed)', status: 'error', message: error.message, steps: [] };
   });
-
-  // DescribeLimits allows one call per second per account: ask once per tick, and only if something scales out.
-  let headroom: Promise<number> | undefined;
-  const accountShardHeadroom = () => (headroom ??= port.shardHeadroom());
-
-  const prepared: Prepared[] = [];
-  await mapWithConcurrency(input.streams, STREAM_CONCURRENCY, async (stream) => {
-    try {
-      prepared.push(await prepare(port, stream));
-    } catch (e) {
-      outcomes.push(failed(stream.streamName, e, deps));
-    }
+  let getMetricDataCalls = 0;
+  const finish = (): TickResult => ({
+    outcomes: outcomes.sort((a, b) => a.streamName.localeCompare(b.streamName)),
+    getMetricDataCalls,
+    kinesisCalls: port.stats.calls,
+    throttled: port.stats.throttled,
   });
 
-  const minutes = Math.max(0, ...prepared.map((p) => p.stream.settings.scaleInMinutes)) + EXTRA_MINUTES;
+  // 1. Read only what the cache does not know, or knows from too long ago.
+  const known: ManagedStream[] = [];
+  const deferred: string[] = [];
+  await mapWithConcurrency(input.streams, READ_CONCURRENCY, async (stream) => {
+    const entry = cacheEntry(cache, stream.streamName);
+    try {
+      if (deps.now() < readDeadline) await refresh(port, stream.streamName, entry, deps.now());
+    } catch (e) {
+      if (!isThrottle(e)) {
+        outcomes.push(failed(stream.streamName, e, deps));
+        return;
+      }
+    }
+    if (entry.summary) known.push(stream);
+    else deferred.push(stream.streamName);
+  });
+  for (const streamName of deferred) outcomes.push({ streamName, status: 'deferred', message: 'not read yet: the next tick continues', steps: [] });
+  if (deferred.length > 0) {
+    deps.log({ level: 'warn', message: 'streams-deferred', count: deferred.length, streams: deferred.slice(0, 20), reason: 'the read budget of this tick ran out' });
+  }
+
+  // 2. All metrics, in as few calls as the 500-query limit allows.
+  const minutes = Math.max(0, ...known.map((s) => s.settings.scaleInMinutes)) + EXTRA_MINUTES;
   let observations: Observation[];
-  let getMetricDataCalls = 0;
   try {
-    const fetched = await fetchObservations(deps.cloudwatch, prepared.map((p) => p.observed), new Date(deps.now()), minutes);
+    const observed: ObservedStream[] = known.map((s) => ({ streamName: s.streamName, shardIds: cache.get(s.streamName)!.shardIds }));
+    const fetched = await fetchObservations(deps.cloudwatch, observed, new Date(deps.now()), minutes);
     observations = fetched.observations.map(withoutUnpublishedTail);
     getMetricDataCalls = fetched.calls;
   } catch (e) {
     // Without metrics nothing is known about any stream, and nothing is known is a reason to change nothing.
-    for (const p of prepared) outcomes.push(failed(p.stream.streamName, e, deps, 'CloudWatch GetMetricData failed'));
-    return { outcomes: sortByName(outcomes), getMetricDataCalls };
+    for (const s of known) outcomes.push(failed(s.streamName, e, deps, 'CloudWatch GetMetricData failed'));
+    return finish();
   }
 
-  await mapWithConcurrency(prepared.map((p, i) => ({ p, observation: observations[i] })), STREAM_CONCURRENCY, async ({ p, observation }) => {
-    try {
-      outcomes.push(await scaleOne(port, p, observation, deps, accountShardHeadroom));
-    } catch (e) {
-      outcomes.push(failed(p.stream.streamName, e, deps));
+  // 3. Decide with what is known. Memory only ever holds an action back (kill switch, cooldown, budget), so a stream
+  // the empty memory leaves alone needs no tags read: only one that wants an operation is read in full. A cached kill
+  // switch or reconcile marker may be stale, so it is left out here: a person's "resume" is seen at the next tick.
+  const headroom = new AccountHeadroom(port);
+  const toAct: Array<{ stream: ManagedStream; observation: Observation; decision: Decision }> = [];
+  known.forEach((stream, i) => {
+    const entry = cache.get(stream.streamName)!;
+    const summary = entry.summary!;
+    const { decision } = tick({
+      observation: observations[i],
+      memory: entry.memory ? { ...entry.memory, paused: false, reconcilingUntil: undefined } : EMPTY_MEMORY,
+      shards: knownShards(summary.openShardCount, entry.shardIds),
+      status: summary.status,
+      mode: summary.mode,
+      settings: stream.settings,
+      now: deps.now(),
+    });
+    if (decision.action === 'none' || summary.status !== 'ACTIVE') {
+      const status: StreamStatus = summary.status === 'UPDATING' ? 'in-progress' : 'unchanged';
+      const openShards = summary.openShardCount;
+      outcomes.push(report(deps, stream, { status, decision, openShards, memory: entry.memory, observation: observations[i] }));
+    } else {
+      toAct.push({ stream, observation: observations[i], decision });
     }
   });
-  return { outcomes: sortByName(outcomes), getMetricDataCalls };
-}
 
-async function prepare(port: KinesisPort, stream: ManagedStream): Promise<Prepared> {
-  const [summary, shards, tags] = await Promise.all([
-    port.status(stream.streamName), port.openShards(stream.streamName), port.tags(stream.streamName),
-  ]);
-  const persisted = readState(tags);
-  const shardLevel = summary.shardLevelMetrics.some((m) => m === 'IncomingBytes' || m === 'IncomingRecords' || m === 'ALL');
-  return {
-    stream,
-    summary,
-    shards,
-    persisted,
-    observed: { streamName: stream.streamName, shardIds: shardLevel ? shards.map((s) => s.shardId) : undefined },
-  };
-}
-
-async function scaleOne(
-  port: KinesisPort, p: Prepared, observation: Observation, deps: TickDependencies, accountShardHeadroom: () => Promise<number>,
-): Promise<StreamOutcome> {
-  const { stream, summary, shards, persisted } = p;
-  const { settings, streamName } = stream;
-  const now = deps.now();
-  const decision = decide(observation, {
-    shards,
-    status: summary.status,
-    mode: summary.mode,
-    now,
-    updateShardCountCalls: persisted.updateShardCountCalls,
-    lastScalingAt: persisted.lastScalingAt,
-    paused: persisted.paused,
-  }, settings);
-
-  const blocked = persisted.updateShardCountBlockedUntil !== undefined && persisted.updateShardCountBlockedUntil > now;
-  let calls = [...persisted.updateShardCountCalls];
-  let lastScalingAt = persisted.lastScalingAt;
-  let blockedUntil = blocked ? persisted.updateShardCountBlockedUntil : undefined;
-  let result: ConvergeResult | undefined;
-  let status: StreamStatus = 'unchanged';
-  let message: string | undefined;
-
-  if (decision.action !== 'none' && settings.dryRun) {
-    status = 'dry-run';
-  } else if (decision.action !== 'none') {
-    const persist = (at: number) =>
-      port.writeTags(streamName, stateTags({ updateShardCountCalls: calls, lastScalingAt, updateShardCountBlockedUntil: blockedUntil }, at));
-    const record = async (step: Step) => {
-      const at = deps.now();
-      if (step.kind === 'UpdateShardCount') calls = [...calls, at];
-      lastScalingAt = at;
-      // Written after every operation, not at the end: a crash between two steps must not forget a call.
-      await persist(at);
-    };
-    try {
-      result = await converge(port, streamName, decision, {
-        updateShardCountCallsInWindow: updateShardCountCallsInWindow({ now, updateShardCountCalls: calls }),
-        updateShardCountReserve: settings.updateShardCountReserve,
-        updateShardCountBlocked: blocked,
-        accountShardHeadroom: decision.targetShards > shards.length ? await accountShardHeadroom() : undefined,
-        shardLoads: latestShardLoads(observation),
-      }, { deadline: deps.deadline, now: deps.now, pollMs: deps.pollMs, sleep: deps.sleep, onStep: record });
-      status = result.steps.length > 0 ? 'scaled' : 'unchanged';
-      if (result.stoppedBecause !== 'at-target') message = `stopped before the target: ${result.stoppedBecause}`;
-    } catch (e) {
-      if (!(e instanceof StepError) || errorName(e.failure) !== 'LimitExceededException') throw e;
-      // AWS counts UpdateShardCount calls we did not make (a deploy, a person); back off to split and merge.
-      if (e.step.kind === 'UpdateShardCount') {
-        blockedUntil = deps.now() + UPDATE_SHARD_COUNT_BACKOFF_MS;
-        await persist(deps.now());
-      }
-      status = 'skipped';
-      message = `backing off: ${e.message}`;
+  // 4. Act: scale-outs first, since throttled writes cost the most.
+  const priority = (d: Decision) => (d.action === 'scale-out' ? 0 : d.action === 'split-hot-shards' ? 1 : 2);
+  toAct.sort((a, b) => priority(a.decision) - priority(b.decision));
+  await mapWithConcurrency(toAct, ACT_CONCURRENCY, async ({ stream, observation, decision }) => {
+    if (deps.now() >= deps.deadline) {
+      outcomes.push({ streamName: stream.streamName, status: 'deferred', message: 'no time left in this tick', decision, steps: [] });
+      return;
     }
+    try {
+      outcomes.push(await act(port, stream, cache.get(stream.streamName)!, observation, deps, headroom, started));
+    } catch (e) {
+      outcomes.push(failed(stream.streamName, e, deps));
+    }
+  });
+  return finish();
+}
+
+function cacheEntry(cache: StreamCache, streamName: string): CachedStream {
+  let entry = cache.get(streamName);
+  if (!entry) cache.set(streamName, entry = {});
+  return entry;
+}
+
+/** Refresh times are spread by a per-stream fraction, so a fleet read at one cold start does not fall due at once. */
+function due(readAt: number | undefined, periodMs: number, streamName: string, now: number): boolean {
+  if (readAt === undefined) return true;
+  let hash = 0;
+  for (const c of streamName) hash = (hash * 31 + c.charCodeAt(0)) % 1_000_003;
+  return now >= readAt + periodMs * (0.75 + 0.5 * (hash / 1_000_003));
+}
+
+async function refresh(port: KinesisPort, streamName: string, entry: CachedStream, now: number): Promise<void> {
+  if (!entry.summary || entry.operationStarted || entry.summary.status !== 'ACTIVE' || due(entry.summaryReadAt, SUMMARY_REFRESH_MS, streamName, now)) {
+    const summary = await port.status(streamName);
+    const shardLevel = summary.shardLevelMetrics.some((m) => m === 'IncomingBytes' || m === 'IncomingRecords' || m === 'ALL');
+    entry.shardIds = shardLevel ? (await port.openShards(streamName)).map((s) => s.shardId) : undefined;
+    entry.summary = summary;
+    entry.summaryReadAt = now;
+    if (summary.status === 'ACTIVE') entry.operationStarted = false;
+  }
+  if (entry.memory && due(entry.memoryReadAt, MEMORY_REFRESH_MS, streamName, now)) {
+    entry.memory = readState(await port.tags(streamName));
+    entry.memoryReadAt = now;
+  }
+}
+
+/** Placeholder ranges for a decision made from the count alone; real ranges are read before any operation. */
+function knownShards(count: number, ids: readonly string[] | undefined): ShardRange[] {
+  const shards = uniformShards(count);
+  return ids && ids.length === count ? shards.map((s, i) => ({ ...s, shardId: ids[i] })) : shards;
+}
+
+/**
+ * The open shards an account may still add, asked once per tick (DescribeLimits allows one call per second) and
+ * shared by every stream. Plans that add shards are made one at a time, each reserving what it adds before the next
+ * is made, so two streams never spend the same headroom. A failed read is not kept: the next stream asks again.
+ */
+class AccountHeadroom {
+  private value?: number;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly port: KinesisPort) {}
+
+  /** Runs `plan` with the headroom left, and reserves what its result adds. */
+  public plan<T>(plan: (available: number) => T, adds: (result: T) => number): Promise<T> {
+    const run = this.queue.then(async () => {
+      this.value ??= await this.port.shardHeadroom();
+      const result = plan(this.value);
+      this.value = Math.max(0, this.value - adds(result));
+      return result;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
-  const openShards = result?.openShards ?? shards.length;
-  const steps = result?.steps ?? [];
-  const callsLeft = UPDATE_SHARD_COUNT_CALLS_PER_DAY - updateShardCountCallsInWindow({ now: deps.now(), updateShardCountCalls: calls });
+  /** Gives back a reservation whose operation was not started. */
+  public release(shards: number): void {
+    if (this.value !== undefined) this.value += shards;
+  }
+
+  /** AWS refused for the quota: whatever DescribeLimits said, nothing more fits this tick. */
+  public exhausted(): void {
+    this.value = 0;
+  }
+}
+
+function growth(step: Step): number {
+  if (step.kind === 'UpdateShardCount') return step.targetShardCount;
+  return step.kind === 'SplitShard' ? 1 : 0;
+}
+
+/**
+ * A stream that wants an operation: read it in full, decide again with its real state, persist the memory that
+ * records the operation, and only then start it. A write that fails means no operation; an operation that fails
+ * after the write costs a recorded slot of the budget but never an unrecorded call.
+ */
+async function act(
+  port: KinesisPort, stream: ManagedStream, entry: CachedStream, observation: Observation, deps: TickDependencies, headroom: AccountHeadroom,
+  tickStarted: number,
+): Promise<StreamOutcome> {
+  const { streamName, settings } = stream;
+  // A status read earlier in this same tick is fresh enough: the operation itself is refused if the stream changed.
+  const fresh = entry.summary && entry.summaryReadAt !== undefined && entry.summaryReadAt >= tickStarted ? entry.summary : undefined;
+  const [summary, shards, tags] = await Promise.all([fresh ?? port.status(streamName), port.openShards(streamName), port.tags(streamName)]);
+  const now = deps.now();
+  entry.summary = summary;
+  entry.summaryReadAt = now;
+  entry.shardIds = entry.shardIds ? shards.map((s) => s.shardId) : undefined;
+  const memory = readState(tags);
+  entry.memory = memory;
+  entry.memoryReadAt = now;
+
+  const input: TickInput = { observation, memory, shards, status: summary.status, mode: summary.mode, settings, now };
+  let out = tick(input);
+  if (out.step && growth(out.step) > 0) {
+    out = await headroom.plan((available) => tick({ ...input, accountShardHeadroom: available }), (o) => (o.step ? growth(o.step) : 0));
+  }
+  const base = { openShards: shards.length, observation };
+  if (!out.step) {
+    const status: StreamStatus = settings.dryRun && out.decision.action !== 'none' ? 'dry-run' : summary.status === 'UPDATING' ? 'in-progress' : 'unchanged';
+    const outcome = report(deps, stream, { ...base, status, decision: out.decision, memory });
+    if (status === 'dry-run') await publishEvent(deps, streamName, out.decision, [], shards.length, true);
+    return outcome;
+  }
+
+  const step = out.step;
+  try {
+    await port.writeTags(streamName, stateTags(out.memory, now));
+  } catch (e) {
+    headroom.release(growth(step));
+    const message = `the state write before ${step.kind} failed, so the operation was not started: ${(e as Error).message ?? String(e)}`;
+    const outcome = report(deps, stream, { ...base, status: 'error', decision: out.decision, memory, message, errorName: errorName(e) });
+    await publishEvent(deps, streamName, out.decision, [], shards.length, false, message);
+    return outcome;
+  }
+  entry.memory = out.memory;
+
+  try {
+    await port.apply(streamName, step);
+  } catch (e) {
+    headroom.release(growth(step));
+    return refused(port, stream, entry, step, e, out.decision, base, deps, headroom);
+  }
+  entry.operationStarted = true;
+  const outcome = report(deps, stream, { ...base, status: 'scaled', decision: out.decision, memory: out.memory, step });
+  await publishEvent(deps, streamName, out.decision, [step], shards.length, false);
+  return outcome;
+}
+
+/** An operation Kinesis refused after its state was recorded. */
+async function refused(
+  port: KinesisPort, stream: ManagedStream, entry: CachedStream, step: Step, e: unknown, decision: Decision,
+  base: { openShards: number; observation: Observation }, deps: TickDependencies, headroom: AccountHeadroom,
+): Promise<StreamOutcome> {
+  const name = errorName(e);
+  const text = `${step.kind} failed: ${(e as Error).message ?? String(e)}`;
+  const kind = limitKind(e);
+  let memory = entry.memory ?? EMPTY_MEMORY;
+  if (kind === 'daily-budget' && step.kind === 'UpdateShardCount') {
+    // AWS counts UpdateShardCount calls we did not make (a deployment's own resize, a person): split and merge instead.
+    memory = { ...memory, updateShardCountBlockedUntil: deps.now() + UPDATE_SHARD_COUNT_BACKOFF_MS };
+    try {
+      await port.writeTags(stream.streamName, stateTags(memory, deps.now()));
+      entry.memory = memory;
+    } catch (writeError) {
+      const message = `${text}; recording the back-off failed: ${(writeError as Error).message}`;
+      await publishEvent(deps, stream.streamName, decision, [], base.openShards, false, message);
+      return report(deps, stream, { ...base, status: 'error', decision, memory, message, errorName: errorName(writeError) });
+    }
+  }
+  if (kind === 'shard-quota') headroom.exhausted();
+  if (name === 'ResourceNotFoundException') return failed(stream.streamName, e, deps);
+  if (kind || name === 'ResourceInUseException') {
+    const why = kind === 'daily-budget' ? 'backing off from UpdateShardCount for an hour'
+      : kind === 'shard-quota' ? 'the account shard quota is full'
+        : kind === 'rate' ? 'the account call rate was exceeded; the next tick tries again'
+          : 'the stream was not ACTIVE; the next tick continues';
+    return report(deps, stream, { ...base, status: 'skipped', decision, memory, message: `${why}: ${text}`, errorName: name });
+  }
+  return report(deps, stream, { ...base, status: 'error', decision, memory, message: text, errorName: name });
+}
+
+interface ReportInput {
+  readonly status: StreamStatus;
+  readonly decision: Decision;
+  readonly openShards: number;
+  readonly memory?: Memory;
+  readonly observation: Observation;
+  readonly step?: Step;
+  readonly message?: string;
+  readonly errorName?: string;
+}
+
+/** The decision log line and the stream's metrics. */
+function report(deps: TickDependencies, stream: ManagedStream, r: ReportInput): StreamOutcome {
+  const { streamName, settings } = stream;
+  const callsLeft = r.memory
+    ? UPDATE_SHARD_COUNT_CALLS_PER_DAY - updateShardCountCallsInWindow({ now: deps.now(), updateShardCountCalls: r.memory.updateShardCountCalls })
+    : undefined;
+  const level = r.status === 'error' ? 'error' : r.status === 'skipped' ? 'warn' : 'info';
   deps.log({
-    level: status === 'skipped' ? 'warn' : 'info',
+    level,
     message: 'decision',
     stream: streamName,
-    action: decision.action,
-    reason: decision.reason,
-    status,
+    action: r.decision.action,
+    reason: r.decision.reason,
+    status: r.status,
     dryRun: settings.dryRun,
-    currentShards: decision.currentShards,
-    targetShards: decision.targetShards,
-    openShards,
-    demand: decision.demand,
-    observed: latestObserved(observation),
-    pinnedAtMax: decision.pinnedAtMax,
-    hotShards: decision.hotShards,
-    steps: steps.map(describeStep),
-    updateShardCountCallsRemaining: callsLeft,
-    ...(message ? { detail: message } : {}),
+    currentShards: r.decision.currentShards,
+    targetShards: r.decision.targetShards,
+    openShards: r.openShards,
+    demand: r.decision.demand,
+    observed: latestObserved(r.observation),
+    pinnedAtMax: r.decision.pinnedAtMax,
+    hotShards: r.decision.hotShards,
+    steps: r.step ? [describeStep(r.step)] : [],
+    ...(callsLeft !== undefined ? { updateShardCountCallsRemaining: callsLeft } : {}),
+    ...(r.message ? { detail: r.message } : {}),
+    ...(r.errorName ? { errorName: r.errorName } : {}),
   });
   deps.log(metrics(streamName, deps.now(), {
-    [AUTOSCALER_METRICS.openShards]: openShards,
-    [AUTOSCALER_METRICS.targetShards]: decision.targetShards,
-    [AUTOSCALER_METRICS.pinnedAtMax]: decision.pinnedAtMax ? 1 : 0,
-    [AUTOSCALER_METRICS.updateShardCountCallsRemaining]: callsLeft,
-    [AUTOSCALER_METRICS.scalingOperations]: steps.length,
-    [AUTOSCALER_METRICS.errors]: 0,
+    [AUTOSCALER_METRICS.openShards]: r.openShards,
+    [AUTOSCALER_METRICS.targetShards]: r.decision.targetShards,
+    [AUTOSCALER_METRICS.pinnedAtMax]: r.decision.pinnedAtMax ? 1 : 0,
+    ...(callsLeft !== undefined ? { [AUTOSCALER_METRICS.updateShardCountCallsRemaining]: callsLeft } : {}),
+    [AUTOSCALER_METRICS.scalingOperations]: r.step ? 1 : 0,
+    [AUTOSCALER_METRICS.errors]: r.status === 'error' ? 1 : 0,
   }));
-  if (decision.action !== 'none' && (steps.length > 0 || settings.dryRun)) {
-    await publishEvent(deps, streamName, decision, steps, openShards, settings.dryRun);
-  }
-  return { streamName, status, message, decision, steps, openShards };
+  return { streamName, status: r.status, message: r.message, decision: r.decision, steps: r.step ? [r.step] : [], openShards: r.openShards };
 }
 
 /** One stream's failure, logged and counted; Kinesis errors that mean "not this tick" are warnings, not errors. */
 function failed(streamName: string, e: unknown, { log, now }: Pick<TickDependencies, 'log' | 'now'>, context?: string): StreamOutcome {
-  const name = errorName(e instanceof StepError ? e.failure : e);
+  const name = errorName(e);
   const text = `${context ? `${context}: ` : ''}${(e as Error)?.message ?? String(e)}`;
   let status: StreamStatus = 'error';
   if (name === 'ResourceNotFoundException') status = 'not-found';
   else if (name === 'ResourceInUseException') status = 'skipped';
+  else if (isThrottle(e) && !context) status = 'deferred';
   const message = status === 'not-found' ? `the stream does not exist (deleted?): ${text}` : text;
   log({ level: status === 'error' ? 'error' : 'warn', message: status === 'error' ? 'stream-failed' : `stream-${status}`, stream: streamName, error: message, errorName: name });
   log(metrics(streamName, now(), { [AUTOSCALER_METRICS.errors]: status === 'error' ? 1 : 0 }));
@@ -227,7 +415,7 @@ function failed(streamName: string, e: unknown, { log, now }: Pick<TickDependenc
 }
 
 async function publishEvent(
-  deps: TickDependencies, streamName: string, decision: Decision, steps: readonly Step[], openShards: number, dryRun: boolean,
+  deps: TickDependencies, streamName: string, decision: Decision, steps: readonly Step[], openShards: number, dryRun: boolean, error?: string,
 ) {
   try {
     const result = await deps.events.send(new PutEventsCommand({
@@ -243,6 +431,7 @@ async function publishEvent(
           targetShards: decision.targetShards,
           openShards,
           steps: steps.map(describeStep),
+          ...(error ? { error } : {}),
         }),
       }],
     }));
@@ -275,14 +464,6 @@ function latestObserved(observation: Observation): MinuteMetrics | undefined {
 
 function describeStep(step: Step): Record<string, string | number> {
   return step.kind === 'SplitShard' ? { ...step, newStartingHashKey: step.newStartingHashKey.toString() } : { ...step };
-}
-
-function errorName(e: unknown): string | undefined {
-  return (e as { name?: string } | undefined)?.name;
-}
-
-function sortByName(outcomes: StreamOutcome[]): StreamOutcome[] {
-  return outcomes.sort((a, b) => a.streamName.localeCompare(b.streamName));
 }
 
 /** Runs `fn` over `items` with at most `limit` at once. */

@@ -1,12 +1,13 @@
 import { request } from 'https';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { reconcile, ReconcileResult } from './reconcile';
-import { KinesisPort } from '../autoscaler/kinesis-port';
+import { KinesisPort } from '../shared/kinesis-port';
+import { RateLimiter, realSleep } from '../shared/rate-limiter';
 
 /** Time kept back from the Lambda timeout to answer CloudFormation, which otherwise waits an hour. */
 const SAFETY_MARGIN_MS = 30_000;
 
-const port = new KinesisPort(new KinesisClient({}));
+const port = new KinesisPort(new KinesisClient({}), { limiter: new RateLimiter(Date.now, realSleep) });
 
 interface CloudFormationEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';

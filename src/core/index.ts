@@ -10,3 +10,4 @@ export * from './config';
 export * from './reconcile';
 export * from './state';
 export * from './telemetry';
+export * from './tick';

@@ -18,3 +18,30 @@ export const MAX_SHARDS_PER_STREAM = 10000;
 
 /** The hash key space is 0 .. 2^128 - 1. */
 export const MAX_HASH_KEY = 2n ** 128n - 1n;
+
+/**
+ * Control-plane call rates, in calls per second per account unless `perStream`, from each operation's page of the
+ * Kinesis Data Streams API reference (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_<Operation>.html,
+ * "limit of N transactions per second"). Every tool and stack in the account shares these; a call over the rate is
+ * refused with LimitExceededException.
+ */
+export const KINESIS_API_RATES: Readonly<Record<string, { readonly perSecond: number; readonly perStream?: boolean }>> = {
+  AddTagsToStream: { perSecond: 5 },
+  RemoveTagsFromStream: { perSecond: 5 },
+  ListTagsForStream: { perSecond: 5 },
+  DescribeStreamSummary: { perSecond: 20 },
+  DescribeStream: { perSecond: 10 },
+  DescribeLimits: { perSecond: 1 },
+  ListStreams: { perSecond: 5 },
+  CreateStream: { perSecond: 5 },
+  DeleteStream: { perSecond: 5 },
+  UpdateShardCount: { perSecond: 10 },
+  SplitShard: { perSecond: 5 },
+  MergeShards: { perSecond: 5 },
+  ListShards: { perSecond: 1000, perStream: true },
+};
+
+/** AddTagsToStream: at most 10 tags per call, 50 per stream, values up to 256 characters (API reference, AddTagsToStream). */
+export const TAGS_PER_CALL = 10;
+export const TAGS_PER_STREAM = 50;
+export const TAG_VALUE_MAX_LENGTH = 256;

@@ -45,6 +45,8 @@ export interface StreamState {
   readonly lastScalingAt?: number;
   /** The kill switch. */
   readonly paused?: boolean;
+  /** Until when a deploy-time reconcile owns the stream, epoch milliseconds. */
+  readonly reconcilingUntil?: number;
 }
 
 export type Action = 'none' | 'scale-out' | 'scale-in' | 'split-hot-shards';
@@ -109,7 +111,8 @@ export function shardsAtFullLoad(bytesPerSecond: number, recordsPerSecond: numbe
 
 /** UpdateShardCount calls made in the rolling 24 hours (AWS allows 10). */
 export function updateShardCountCallsInWindow(state: Pick<StreamState, 'now' | 'updateShardCountCalls'>): number {
-  return state.updateShardCountCalls.filter((at) => at > state.now - DAY_MS && at <= state.now).length;
+  // A call recorded ahead of time (the margin) counts from the moment it is recorded: never only once it is "past".
+  return state.updateShardCountCalls.filter((at) => at > state.now - DAY_MS).length;
 }
 
 /**
@@ -123,6 +126,7 @@ export function decide(observation: Observation, state: StreamState, settings: P
 
   if (state.mode === 'ON_DEMAND') return none('the stream is On-Demand, which scales itself');
   if (state.paused) return none('scaling is paused by the kill switch');
+  if (state.reconcilingUntil !== undefined && state.reconcilingUntil > state.now) return none('a deploy-time reconcile is in flight');
   if (state.status !== 'ACTIVE') return none(`the stream is ${state.status}, not ACTIVE`);
 
   const demands = observation.minutes.map(estimateDemand);

@@ -3,7 +3,8 @@ import { DAY_MS } from './limits';
 /**
  * What the autoscaler remembers between invocations, kept as tags on the stream itself so a cold start, a new
  * function version or a redeploy can never forget a call and exceed a limit. Values are ISO-8601 timestamps to the
- * second, which a person can read in the console and which fit the tag alphabet and its 256-character limit.
+ * second, which a person can read in the console and which fit the tag alphabet and its 256-character limit. Every
+ * timestamp is rounded UP to the second: a recorded call may only leave the rolling window later than AWS's count.
  */
 export const STATE_TAG_PREFIX = 'kinesis-autoscaler:';
 export const STATE_TAGS = {
@@ -15,13 +16,34 @@ export const STATE_TAGS = {
   updateShardCountBlockedUntil: `${STATE_TAG_PREFIX}update-shard-count-blocked-until`,
   /** The kill switch: "true" pauses scaling of this stream, "false" (or no tag) lets it run. */
   paused: `${STATE_TAG_PREFIX}paused`,
+  /** Until when a deploy-time reconcile owns the stream; the autoscaler starts no operation before then. */
+  reconcilingUntil: `${STATE_TAG_PREFIX}reconciling-until`,
 } as const;
 
+/**
+ * What the policy remembers of one stream: the one value the core reads and returns. The handler keeps it in memory
+ * between warm invocations and as tags on the stream; the replay simulator keeps it in a variable.
+ */
 export interface PersistedState {
   readonly updateShardCountCalls: readonly number[];
   readonly lastScalingAt?: number;
   readonly updateShardCountBlockedUntil?: number;
   readonly paused: boolean;
+  readonly reconcilingUntil?: number;
+}
+
+/** The memory of a stream nothing has been recorded for. */
+export const EMPTY_MEMORY: PersistedState = { updateShardCountCalls: [], paused: false };
+
+/**
+ * How much later than the moment it is recorded a call is assumed to reach AWS: the state is written before the
+ * call, and the call may be retried by the SDK or be delayed by clock skew between the function and AWS.
+ */
+export const CALL_RECORD_MARGIN_MS = 60_000;
+
+/** The time recorded for an operation about to start at `now`: later than AWS can count it, to the second, rounded up. */
+export function recordedCallTime(now: number): number {
+  return Math.ceil((now + CALL_RECORD_MARGIN_MS) / 1000) * 1000;
 }
 
 /**
@@ -39,11 +61,15 @@ export function readState(tags: Readonly<Record<string, string>>): PersistedStat
     updateShardCountCalls: callsValue ? callsValue.split(/\s+/).map((v) => parseTimestamp(STATE_TAGS.updateShardCountCalls, v)) : [],
     lastScalingAt: optionalTimestamp(tags, STATE_TAGS.lastScalingAt),
     updateShardCountBlockedUntil: optionalTimestamp(tags, STATE_TAGS.updateShardCountBlockedUntil),
+    reconcilingUntil: optionalTimestamp(tags, STATE_TAGS.reconcilingUntil),
   };
 }
 
-/** The tags that record `state`, dropping calls older than the rolling day so the value stays short. */
-export function stateTags(state: Omit<PersistedState, 'paused'>, now: number): Record<string, string> {
+/**
+ * The tags that record `state`, dropping calls older than the rolling day so the value stays short. The kill switch
+ * and the reconcile marker are never written here: people and the reconciler own them.
+ */
+export function stateTags(state: Omit<PersistedState, 'paused' | 'reconcilingUntil'>, now: number): Record<string, string> {
   const calls = state.updateShardCountCalls.filter((at) => at > now - DAY_MS).sort((a, b) => a - b);
   const tags: Record<string, string> = { [STATE_TAGS.updateShardCountCalls]: calls.map(formatTimestamp).join(' ') };
   if (state.lastScalingAt !== undefined) tags[STATE_TAGS.lastScalingAt] = formatTimestamp(state.lastScalingAt);
@@ -53,8 +79,9 @@ export function stateTags(state: Omit<PersistedState, 'paused'>, now: number): R
   return tags;
 }
 
+/** Rounded up to the second, never down: a call at 12:00:00.500 is recorded at 12:00:01. */
 export function formatTimestamp(epochMs: number): string {
-  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return new Date(Math.ceil(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 const ISO_SECOND = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;

@@ -1,8 +1,8 @@
 import { acceptedFraction, Demand, fewestShards, KeyDistribution, MODEL, PRICES, runMinute, shardsNeeded } from './model';
 import {
-  Decision, decide, keySpaceShare, latestShardLoads, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad,
+  Decision, keySpaceShare, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad,
   ShardMinuteMetrics, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, ShardRange, Step, UPDATE_SHARD_COUNT_CALLS_PER_DAY,
-  uniformShards, updateShardCountCallsInWindow,
+  tick, uniformShards, updateShardCountCallsInWindow,
 } from '../core';
 
 export interface SimulationInput {
@@ -193,19 +193,23 @@ export function corePolicy(preset: PresetName, shardLevelMetrics: boolean, maxSh
           ? Object.fromEntries(view.shards.map((s) => [s.shardId, minutes.map((_, i) => shardMetric(s.shardId, first + i) ?? {})]))
           : undefined,
       };
-      const decision: Decision = decide(observation, {
+      // The handler's own tick: one step per stream per tick, so the planner yields that step once.
+      const planned = tick({
+        observation,
+        memory: { updateShardCountCalls: view.updateShardCountCalls, lastScalingAt: view.lastScalingAt, paused: false },
         shards: view.shards,
         status: 'ACTIVE',
         mode: 'PROVISIONED',
+        settings,
         now: view.now,
-        updateShardCountCalls: view.updateShardCountCalls,
-        lastScalingAt: view.lastScalingAt,
-      }, settings);
-      if (decision.action === 'none') return undefined;
-      const shardLoads = latestShardLoads(observation);
-      return (shards, callsInWindow) => nextStep(decision, shards, {
-        updateShardCountCallsInWindow: callsInWindow, updateShardCountReserve: settings.updateShardCountReserve, shardLoads,
       });
+      let step = planned.step;
+      if (!step) return undefined;
+      return () => {
+        const next = step;
+        step = undefined;
+        return next;
+      };
     },
   };
 }

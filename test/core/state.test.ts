@@ -1,10 +1,27 @@
-import { readState, STATE_TAGS, stateTags } from '../../src/core';
+import { CALL_RECORD_MARGIN_MS, formatTimestamp, readState, recordedCallTime, STATE_TAGS, stateTags } from '../../src/core';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 const HOUR = 3_600_000;
 
 test('no tags is a fresh state: no calls, no cooldown, not paused', () => {
-  expect(readState({})).toEqual({ paused: false, updateShardCountCalls: [], lastScalingAt: undefined, updateShardCountBlockedUntil: undefined });
+  expect(readState({})).toEqual({
+    paused: false, updateShardCountCalls: [], lastScalingAt: undefined, updateShardCountBlockedUntil: undefined, reconcilingUntil: undefined,
+  });
+});
+
+test('timestamps are rounded up to the second, never down', () => {
+  expect(formatTimestamp(Date.UTC(2026, 10, 28, 12, 0, 0, 500))).toBe('2026-11-28T12:00:01Z');
+  expect(formatTimestamp(Date.UTC(2026, 10, 28, 12, 0, 0, 0))).toBe('2026-11-28T12:00:00Z');
+});
+
+test('a recorded call lies at least the margin after the moment it was recorded', () => {
+  const at = Date.UTC(2026, 10, 28, 12, 0, 0, 1);
+  expect(recordedCallTime(at) - at).toBeGreaterThanOrEqual(CALL_RECORD_MARGIN_MS);
+  expect(recordedCallTime(at) % 1000).toBe(0);
+});
+
+test('the reconcile marker reads back as a time', () => {
+  expect(readState({ [STATE_TAGS.reconcilingUntil]: '2026-11-28T12:05:00Z' }).reconcilingUntil).toBe(Date.UTC(2026, 10, 28, 12, 5, 0));
 });
 
 test('state written as tags reads back the same, without calls older than a day', () => {
@@ -12,7 +29,11 @@ test('state written as tags reads back the same, without calls older than a day'
 
   expect(tags[STATE_TAGS.updateShardCountCalls]).toBe('2026-11-28T10:00:00Z 2026-11-28T11:00:00Z');
   expect(readState(tags)).toEqual({
-    paused: false, updateShardCountCalls: [NOW - 2 * HOUR, NOW - HOUR], lastScalingAt: NOW - HOUR, updateShardCountBlockedUntil: undefined,
+    paused: false,
+    updateShardCountCalls: [NOW - 2 * HOUR, NOW - HOUR],
+    lastScalingAt: NOW - HOUR,
+    updateShardCountBlockedUntil: undefined,
+    reconcilingUntil: undefined,
   });
 });
 

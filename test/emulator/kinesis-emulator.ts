@@ -7,7 +7,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 const ROOT = path.join(__dirname, '..', '..');
 
 /** kinesis-local (kinesis-mock): a real Kinesis API with resharding shortened from ~30 s to 100 ms. */
-export async function startKinesisEmulator(): Promise<{ endpoint: string; process: ChildProcess }> {
+export async function startKinesisEmulator(options: { readonly shardLimit?: number } = {}): Promise<{ endpoint: string; process: ChildProcess }> {
   const [plainPort, tlsPort] = [await freePort(), await freePort()];
   const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'kinesis-local', 'main.js')], {
     env: {
@@ -21,7 +21,7 @@ export async function startKinesisEmulator(): Promise<{ endpoint: string; proces
       MERGE_SHARDS_DURATION: '100ms',
       UPDATE_SHARD_COUNT_DURATION: '100ms',
       // Many test files share one emulator and leave their streams behind; AWS's default of 50 would run out.
-      SHARD_LIMIT: '2000',
+      SHARD_LIMIT: String(options.shardLimit ?? 2000),
       LOG_LEVEL: 'WARN',
     },
     stdio: ['ignore', 'ignore', 'inherit'],

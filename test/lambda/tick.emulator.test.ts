@@ -1,18 +1,27 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutEventsCommand, PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
-import { AddTagsToStreamCommand, EnableEnhancedMonitoringCommand, ListTagsForStreamCommand, MetricsName } from '@aws-sdk/client-kinesis';
+import {
+  AddTagsToStreamCommand, EnableEnhancedMonitoringCommand, ListTagsForStreamCommand, MetricsName, UpdateShardCountCommand,
+} from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { answerFromTraffic, offlineCloudWatch, StreamTraffic } from './fake-cloudwatch';
-import { KinesisPort } from '../../lambda/autoscaler/kinesis-port';
-import { runTick, TickResult } from '../../lambda/autoscaler/tick';
+import { runTick, StreamCache, TickResult } from '../../lambda/autoscaler/tick';
+import { KinesisPort } from '../../lambda/shared/kinesis-port';
+import { RateLimiter, realSleep } from '../../lambda/shared/rate-limiter';
 import { coverageProblem, ManagedStreamInput, STATE_TAGS } from '../../src/core';
-import { createActiveStream, kinesisClient, waitUntilActive } from '../emulator/kinesis-emulator';
+import { KinesisDouble } from '../emulator/kinesis-double';
+import { createActiveStream, waitUntilActive } from '../emulator/kinesis-emulator';
 
 jest.setTimeout(60_000);
 
 const MIB = 1024 * 1024;
-const kinesis = kinesisClient();
-const port = new KinesisPort(kinesis);
+// kinesis-local behind the limit-enforcing double: the handler's client meets AWS's rates; setup bypasses them.
+const double = new KinesisDouble();
+const kinesis = double.client();
+const setup = double.client({ limits: false });
+const port = new KinesisPort(setup);
+// On the double's clock, as the double's token buckets are: moving it on frees both alike.
+const limiter = new RateLimiter(double.now, realSleep);
 const cloudwatch = offlineCloudWatch();
 const cloudwatchMock = mockClient(cloudwatch);
 const events = new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -30,23 +39,44 @@ beforeEach(() => {
   eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
 });
 
+afterEach(() => {
+  // No call of the handler may have been refused for call rate: client-side limiting keeps it within AWS's.
+  expect(double.stats.throttled).toEqual({});
+});
+
 afterAll(() => {
-  kinesis.destroy();
+  double.destroy();
   cloudwatch.destroy();
   events.destroy();
 });
 
-function tick(streams: ManagedStreamInput[]): Promise<TickResult> {
+function tick(streams: ManagedStreamInput[], cache?: StreamCache): Promise<TickResult> {
   return runTick({ streams }, {
     kinesis,
     cloudwatch,
     events,
+    cache,
+    limiter,
     log: (entry) => logs.push(entry),
-    now: Date.now,
-    deadline: Date.now() + 40_000,
-    pollMs: 25,
+    now: double.now,
+    deadline: double.now() + 40_000,
   });
 }
+
+/** Ticks a minute apart (waiting for each started operation to finish) until a tick starts nothing. */
+async function untilSettled(streams: ManagedStreamInput[], cache: StreamCache = new Map(), minutesApart = 1): Promise<TickResult[]> {
+  const results: TickResult[] = [];
+  for (let i = 0; i < 12; i++) {
+    const result = await tick(streams, cache);
+    results.push(result);
+    if (!result.outcomes.some((o) => o.status === 'scaled' || o.status === 'in-progress')) return results;
+    for (const s of streams) await waitUntilActive(setup, s.streamName);
+    double.advance(minutesApart * 60_000);
+  }
+  throw new Error('the ticks did not settle');
+}
+
+const stepsOf = (results: TickResult[], stream: string) => results.flatMap((r) => r.outcomes.find((o) => o.streamName === stream)?.steps ?? []);
 
 /** The emulator's real shard map: open shards and whether they cover 0..2^128-1 exactly once. */
 async function shardMap(streamName: string) {
@@ -55,7 +85,7 @@ async function shardMap(streamName: string) {
 }
 
 async function tags(streamName: string): Promise<Record<string, string>> {
-  const result = await kinesis.send(new ListTagsForStreamCommand({ StreamName: streamName }));
+  const result = await setup.send(new ListTagsForStreamCommand({ StreamName: streamName }));
   return Object.fromEntries((result.Tags ?? []).map((t) => [t.Key!, t.Value!]));
 }
 
@@ -65,33 +95,35 @@ const published = () => eventsMock.commandCalls(PutEventsCommand)
   .map((c) => JSON.parse((c.args[0].input as PutEventsCommandInput).Entries![0].Detail!));
 
 test('a stream above its scale-out utilisation grows to what demand needs, by UpdateShardCount', async () => {
-  const stream = await createActiveStream(kinesis, 2);
+  const stream = await createActiveStream(setup, 2);
   traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
 
-  const result = await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
+  const results = await untilSettled([{ streamName: stream, minShards: 1, maxShards: 16 }]);
 
-  // 3.5 MiB/s at the balanced preset's 65 % target needs ceil(3.5 / 0.65) = 6 shards: 2 -> 4 -> 6.
-  expect(result.outcomes[0]).toMatchObject({ streamName: stream, status: 'scaled', openShards: 6 });
-  expect(result.outcomes[0].steps).toEqual([
+  // 3.5 MiB/s at the balanced preset's 65 % target needs ceil(3.5 / 0.65) = 6 shards: 2 -> 4 -> 6, one step per tick.
+  expect(results[0].outcomes[0]).toMatchObject({ streamName: stream, status: 'scaled', openShards: 2 });
+  expect(stepsOf(results, stream)).toEqual([
     { kind: 'UpdateShardCount', targetShardCount: 4 },
     { kind: 'UpdateShardCount', targetShardCount: 6 },
   ]);
+  expect(results[results.length - 1].outcomes[0]).toMatchObject({ status: 'unchanged', openShards: 6 });
   expect(await shardMap(stream)).toEqual({ open: 6, coverage: 'contiguous, whole key space' });
 });
 
 test('the UpdateShardCount calls and the scaling time are persisted in the stream tags', async () => {
-  const stream = await createActiveStream(kinesis, 2);
+  const stream = await createActiveStream(setup, 2);
   traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
 
-  await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
+  await untilSettled([{ streamName: stream, minShards: 1, maxShards: 16 }]);
 
   const state = await tags(stream);
   expect(state[STATE_TAGS.updateShardCountCalls].split(' ')).toHaveLength(2);
+  expect(double.acceptedUpdateShardCountCalls(stream)).toBe(2);
   expect(state[STATE_TAGS.lastScalingAt]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
 });
 
 test('every decision is one JSON log line with the metrics, the demand, the shards and the reason', async () => {
-  const stream = await createActiveStream(kinesis, 2);
+  const stream = await createActiveStream(setup, 2);
   traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
 
   await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
@@ -104,7 +136,8 @@ test('every decision is one JSON log line with the metrics, the demand, the shar
     status: 'scaled',
     currentShards: 2,
     targetShards: 6,
-    openShards: 6,
+    openShards: 2,
+    steps: [{ kind: 'UpdateShardCount', targetShardCount: 4 }],
     observed: { incomingBytes: 3.5 * MIB * 60, incomingRecords: 60_000, throttledRecords: 0, iteratorAgeMs: 0 },
     demand: { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 },
     reason: expect.stringContaining('demand needs 6 shards'),
@@ -113,7 +146,7 @@ test('every decision is one JSON log line with the metrics, the demand, the shar
 });
 
 test('open and target shards are published in embedded metric format', async () => {
-  const stream = await createActiveStream(kinesis, 2);
+  const stream = await createActiveStream(setup, 2);
   traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
 
   await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
@@ -121,16 +154,16 @@ test('open and target shards are published in embedded metric format', async () 
   const [line] = emf(stream);
   expect(line).toMatchObject({
     _aws: { CloudWatchMetrics: [{ Namespace: 'KinesisAutoscaler', Dimensions: [['StreamName']] }] },
-    OpenShards: 6,
+    OpenShards: 2,
     TargetShards: 6,
-    ScalingOperations: 2,
+    ScalingOperations: 1,
     Errors: 0,
-    UpdateShardCountCallsRemaining: 8,
+    UpdateShardCountCallsRemaining: 9,
   });
 });
 
 test('a scaling action is published as an EventBridge event', async () => {
-  const stream = await createActiveStream(kinesis, 2);
+  const stream = await createActiveStream(setup, 2);
   traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
 
   await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
@@ -138,15 +171,17 @@ test('a scaling action is published as an EventBridge event', async () => {
   expect(eventsMock.commandCalls(PutEventsCommand)[0].args[0].input).toMatchObject({
     Entries: [{ Source: 'cdk-kinesis-autoscaling', DetailType: 'Kinesis Stream Scaling Action' }],
   });
-  expect(published()).toEqual([expect.objectContaining({ streamName: stream, action: 'scale-out', fromShards: 2, openShards: 6, dryRun: false })]);
+  expect(published()).toEqual([expect.objectContaining({
+    streamName: stream, action: 'scale-out', fromShards: 2, openShards: 2, dryRun: false, steps: [{ kind: 'UpdateShardCount', targetShardCount: 4 }],
+  })]);
 });
 
 test('a hot shard is split at the midpoint of its hash range while the stream has headroom', async () => {
-  const stream = await createActiveStream(kinesis, 4);
-  await kinesis.send(new EnableEnhancedMonitoringCommand({
+  const stream = await createActiveStream(setup, 4);
+  await setup.send(new EnableEnhancedMonitoringCommand({
     StreamName: stream, ShardLevelMetrics: [MetricsName.INCOMING_BYTES, MetricsName.INCOMING_RECORDS],
   }));
-  await waitUntilActive(kinesis, stream);
+  await waitUntilActive(setup, stream);
   const [cold1, hot, cold2, cold3] = await port.openShards(stream);
   traffic[stream] = {
     bytesPerSecond: 1.3 * MIB,
@@ -157,6 +192,7 @@ test('a hot shard is split at the midpoint of its hash range while the stream ha
   const result = await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
 
   expect(result.outcomes[0].decision).toMatchObject({ action: 'split-hot-shards', hotShards: [hot.shardId] });
+  await waitUntilActive(setup, stream);
   const after = await port.openShards(stream);
   expect(after.map((s) => s.shardId)).not.toContain(hot.shardId);
   const [left, right] = after.filter((s) => s.startingHashKey >= hot.startingHashKey && s.endingHashKey <= hot.endingHashKey);
@@ -169,19 +205,20 @@ test('a hot shard is split at the midpoint of its hash range while the stream ha
 });
 
 test('a quiet stream scales in after a full window of complete metrics', async () => {
-  const stream = await createActiveStream(kinesis, 8);
+  const stream = await createActiveStream(setup, 8);
   traffic[stream] = { bytesPerSecond: 0.4 * MIB, recordsPerSecond: 200 };
 
-  const result = await tick([{ streamName: stream, minShards: 2, maxShards: 16 }]);
+  // Each scale-in waits out the 30-minute cooldown of the one before.
+  const results = await untilSettled([{ streamName: stream, minShards: 2, maxShards: 16 }], new Map(), 31);
 
   // 0.4 MiB/s needs 1 shard at 65 %; minShards keeps 2. The reserve leaves 7 calls, so halving is allowed: 8 -> 4 -> 2.
-  expect(result.outcomes[0]).toMatchObject({ status: 'scaled', openShards: 2 });
+  expect(stepsOf(results, stream)).toEqual([{ kind: 'UpdateShardCount', targetShardCount: 4 }, { kind: 'UpdateShardCount', targetShardCount: 2 }]);
   expect(await shardMap(stream)).toEqual({ open: 2, coverage: 'contiguous, whole key space' });
 });
 
 test('a scale-in waits out the cooldown recorded in the tags', async () => {
-  const stream = await createActiveStream(kinesis, 8);
-  await kinesis.send(new AddTagsToStreamCommand({ StreamName: stream, Tags: { [STATE_TAGS.lastScalingAt]: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } }));
+  const stream = await createActiveStream(setup, 8);
+  await setup.send(new AddTagsToStreamCommand({ StreamName: stream, Tags: { [STATE_TAGS.lastScalingAt]: new Date(double.now()).toISOString().replace(/\.\d+Z$/, 'Z') } }));
   traffic[stream] = { bytesPerSecond: 0.4 * MIB, recordsPerSecond: 200 };
 
   const result = await tick([{ streamName: stream, minShards: 2, maxShards: 16 }]);
@@ -191,8 +228,8 @@ test('a scale-in waits out the cooldown recorded in the tags', async () => {
 });
 
 test('the kill switch tag pauses scaling without a deploy', async () => {
-  const stream = await createActiveStream(kinesis, 2);
-  await kinesis.send(new AddTagsToStreamCommand({ StreamName: stream, Tags: { [STATE_TAGS.paused]: 'true' } }));
+  const stream = await createActiveStream(setup, 2);
+  await setup.send(new AddTagsToStreamCommand({ StreamName: stream, Tags: { [STATE_TAGS.paused]: 'true' } }));
   traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
 
   const result = await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
@@ -202,8 +239,22 @@ test('the kill switch tag pauses scaling without a deploy', async () => {
   expect(await shardMap(stream)).toEqual({ open: 2, coverage: 'contiguous, whole key space' });
 });
 
+test('resuming from the kill switch is seen at the next tick, though the cache remembered the stream paused', async () => {
+  const stream = await createActiveStream(setup, 2);
+  await setup.send(new AddTagsToStreamCommand({ StreamName: stream, Tags: { [STATE_TAGS.paused]: 'true' } }));
+  traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
+  const settings = [{ streamName: stream, minShards: 1, maxShards: 16 }];
+  const cache: StreamCache = new Map();
+  expect((await tick(settings, cache)).outcomes[0].decision!.reason).toContain('kill switch');
+
+  await setup.send(new AddTagsToStreamCommand({ StreamName: stream, Tags: { [STATE_TAGS.paused]: 'false' } }));
+  const resumed = await tick(settings, cache);
+
+  expect(resumed.outcomes[0]).toMatchObject({ status: 'scaled', steps: [{ kind: 'UpdateShardCount', targetShardCount: 4 }] });
+});
+
 test('dry run decides, logs and publishes, but changes nothing', async () => {
-  const stream = await createActiveStream(kinesis, 2);
+  const stream = await createActiveStream(setup, 2);
   traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
 
   const result = await tick([{ streamName: stream, minShards: 1, maxShards: 16, dryRun: true }]);
@@ -215,7 +266,7 @@ test('dry run decides, logs and publishes, but changes nothing', async () => {
 });
 
 test('a stream with no metrics at all is left alone', async () => {
-  const stream = await createActiveStream(kinesis, 3);
+  const stream = await createActiveStream(setup, 3);
 
   const result = await tick([{ streamName: stream, minShards: 1, maxShards: 16 }]);
 
@@ -224,7 +275,7 @@ test('a stream with no metrics at all is left alone', async () => {
 });
 
 test('a deleted stream is logged and the other streams still scale', async () => {
-  const stream = await createActiveStream(kinesis, 2);
+  const stream = await createActiveStream(setup, 2);
   traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
 
   const result = await tick([
@@ -240,22 +291,22 @@ test('a deleted stream is logged and the other streams still scale', async () =>
 });
 
 test('a corrupted state tag is a logged error and a no-op for that stream only', async () => {
-  const broken = await createActiveStream(kinesis, 2);
-  const healthy = await createActiveStream(kinesis, 2);
-  await kinesis.send(new AddTagsToStreamCommand({ StreamName: broken, Tags: { [STATE_TAGS.updateShardCountCalls]: 'yesterday' } }));
+  const broken = await createActiveStream(setup, 2);
+  const healthy = await createActiveStream(setup, 2);
+  await setup.send(new AddTagsToStreamCommand({ StreamName: broken, Tags: { [STATE_TAGS.updateShardCountCalls]: 'yesterday' } }));
   traffic[broken] = traffic[healthy] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
 
   const result = await tick([{ streamName: broken, minShards: 1, maxShards: 16 }, { streamName: healthy, minShards: 1, maxShards: 16 }]);
 
   const byName = Object.fromEntries(result.outcomes.map((o) => [o.streamName, o]));
   expect(byName[broken]).toMatchObject({ status: 'error', message: `tag ${STATE_TAGS.updateShardCountCalls} must hold ISO-8601 UTC timestamps like 2026-01-31T12:00:00Z, received "yesterday"` });
-  expect(byName[healthy]).toMatchObject({ status: 'scaled', openShards: 6 });
+  expect(byName[healthy]).toMatchObject({ status: 'scaled', steps: [{ kind: 'UpdateShardCount', targetShardCount: 4 }] });
   expect(await shardMap(broken)).toEqual({ open: 2, coverage: 'contiguous, whole key space' });
   expect(emf(broken)).toContainEqual(expect.objectContaining({ Errors: 1 }));
 });
 
 test('invalid settings for one stream are rejected with their message; the others run', async () => {
-  const stream = await createActiveStream(kinesis, 2);
+  const stream = await createActiveStream(setup, 2);
   traffic[stream] = { bytesPerSecond: 1 * MIB, recordsPerSecond: 100 };
 
   const result = await tick([{ streamName: 'bad', minShards: 5, maxShards: 2 }, { streamName: stream, minShards: 1, maxShards: 4 }]);
@@ -267,7 +318,7 @@ test('invalid settings for one stream are rejected with their message; the other
 });
 
 test('when CloudWatch fails nothing is known, so nothing changes', async () => {
-  const stream = await createActiveStream(kinesis, 2);
+  const stream = await createActiveStream(setup, 2);
   cloudwatchMock.reset();
   cloudwatchMock.on(GetMetricDataCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
 
@@ -278,10 +329,39 @@ test('when CloudWatch fails nothing is known, so nothing changes', async () => {
 });
 
 test('all streams are read with one GetMetricData call', async () => {
-  const streams = await Promise.all([1, 2, 3].map(() => createActiveStream(kinesis, 1)));
+  const streams = await Promise.all([1, 2, 3].map(() => createActiveStream(setup, 1)));
 
   const result = await tick(streams.map((streamName) => ({ streamName, minShards: 1, maxShards: 2 })));
 
   expect(result.getMetricDataCalls).toBe(1);
   expect(cloudwatchMock.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries).toHaveLength(15);
+});
+
+test('a warm tick over steady streams makes no Kinesis call; a cold one reads each stream once', async () => {
+  const streams = await Promise.all([1, 2, 3].map(() => createActiveStream(setup, 4)));
+  for (const s of streams) traffic[s] = { bytesPerSecond: 2.2 * MIB, recordsPerSecond: 1100 };
+  const settings = streams.map((streamName) => ({ streamName, minShards: 1, maxShards: 16 }));
+  const cache: StreamCache = new Map();
+
+  const cold = await tick(settings, cache);
+  const warm = await tick(settings, cache);
+
+  expect(cold.kinesisCalls).toEqual({ DescribeStreamSummary: 3 });
+  expect(warm.kinesisCalls).toEqual({});
+  expect(warm.outcomes.map((o) => o.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+});
+
+test('a change made by someone else is seen at the next refresh of the cached count', async () => {
+  const stream = await createActiveStream(setup, 4);
+  traffic[stream] = { bytesPerSecond: 2.2 * MIB, recordsPerSecond: 1100 };
+  const settings = [{ streamName: stream, minShards: 1, maxShards: 16 }];
+  const cache: StreamCache = new Map();
+  await tick(settings, cache);
+  await setup.send(new UpdateShardCountCommand({ StreamName: stream, TargetShardCount: 8, ScalingType: 'UNIFORM_SCALING' }));
+  await waitUntilActive(setup, stream);
+
+  double.advance(30 * 60_000);
+  const later = await tick(settings, cache);
+
+  expect(later.outcomes[0].decision).toMatchObject({ currentShards: 8 });
 });

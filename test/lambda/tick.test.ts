@@ -1,10 +1,13 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { AddTagsToStreamCommand, SplitShardCommand, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
+import {
+  AddTagsToStreamCommand, DescribeLimitsCommand, DescribeStreamSummaryCommand, ListShardsCommand, ListTagsForStreamCommand, SplitShardCommand,
+  UpdateShardCountCommand,
+} from '@aws-sdk/client-kinesis';
 import { answerFromTraffic } from './fake-cloudwatch';
 import { mockedAws, mockStream } from './mocked-aws';
-import { runTick } from '../../lambda/autoscaler/tick';
-import { formatTimestamp, STATE_TAGS } from '../../src/core';
+import { runTick, StreamCache } from '../../lambda/autoscaler/tick';
+import { CALL_RECORD_MARGIN_MS, formatTimestamp, readState, STATE_TAGS } from '../../src/core';
 
 /** Kinesis faults the emulator cannot produce on demand, driven through a mocked client. */
 
@@ -20,23 +23,26 @@ function awsError(name: string, message: string): Error {
 /** A provisioned stream of `shards` uniform shards under 3.5 MiB/s of writes, which wants 6 shards. */
 function busyStream(status: string, shards: number, tags: Record<string, string> = {}) {
   mockStream(kinesisMock, 'orders', { status, shards, tags });
-  cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => ({ orders: { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 } })));
+  const busy = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
+  cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => ({ orders: busy, payments: busy })));
 }
 
-/** The mocked shard map never changes, so a clock that moves a second per reading ends each run at its deadline. */
-function tick() {
-  let clock = NOW;
-  return runTick({ streams: [{ streamName: 'orders', minShards: 1, maxShards: 16 }] }, {
+function tick(streamNames = ['orders'], cache?: StreamCache) {
+  return runTick({ streams: streamNames.map((streamName) => ({ streamName, minShards: 1, maxShards: 16 })) }, {
     kinesis,
     cloudwatch,
     events,
+    cache,
     log: (entry) => logs.push(entry),
-    now: () => (clock += 1000),
+    now: () => NOW,
     deadline: NOW + 30_000,
-    pollMs: 1,
     sleep: async () => {},
   });
 }
+
+const written = () => kinesisMock.commandCalls(AddTagsToStreamCommand).map((c) => c.args[0].input.Tags!);
+
+const emf = () => logs.filter((l) => l._aws !== undefined);
 
 beforeEach(() => {
   logs = [];
@@ -51,7 +57,7 @@ test('a stream that is UPDATING is skipped this tick', async () => {
 
   const result = await tick();
 
-  expect(result.outcomes[0]).toMatchObject({ status: 'unchanged', steps: [] });
+  expect(result.outcomes[0]).toMatchObject({ status: 'in-progress', steps: [] });
   expect(result.outcomes[0].decision!.reason).toBe('the stream is UPDATING, not ACTIVE');
   expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
 });
@@ -62,20 +68,26 @@ test('ResourceInUseException from a resharding call skips the stream until the n
 
   const result = await tick();
 
-  expect(result.outcomes[0]).toMatchObject({ status: 'skipped', message: 'UpdateShardCount failed: Stream orders is not ACTIVE' });
-  expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', message: 'stream-skipped', stream: 'orders' }));
+  expect(result.outcomes[0]).toMatchObject({
+    status: 'skipped', message: 'the stream was not ACTIVE; the next tick continues: UpdateShardCount failed: Stream orders is not ACTIVE',
+  });
+  expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', message: 'decision', status: 'skipped', stream: 'orders' }));
+  expect(emf()).toContainEqual(expect.objectContaining({ Errors: 0, ScalingOperations: 0 }));
 });
 
 test('LimitExceededException from UpdateShardCount backs off to split and merge for an hour, recorded in a tag', async () => {
   busyStream('ACTIVE', 2);
-  kinesisMock.on(UpdateShardCountCommand).rejects(awsError('LimitExceededException', 'Rate exceeded for UpdateShardCount'));
+  kinesisMock.on(UpdateShardCountCommand).rejects(awsError('LimitExceededException', 'UpdateShardCount was called 10 times in 24 hours'));
 
   const result = await tick();
 
-  expect(result.outcomes[0]).toMatchObject({ status: 'skipped', message: 'backing off: UpdateShardCount failed: Rate exceeded for UpdateShardCount' });
-  const written = kinesisMock.commandCalls(AddTagsToStreamCommand).map((c) => c.args[0].input.Tags!);
-  expect(written).toHaveLength(1);
-  const blockedFor = Date.parse(written[0][STATE_TAGS.updateShardCountBlockedUntil]) - NOW;
+  expect(result.outcomes[0]).toMatchObject({
+    status: 'skipped', message: 'backing off from UpdateShardCount for an hour: UpdateShardCount failed: UpdateShardCount was called 10 times in 24 hours',
+  });
+  // First the call is recorded, then the back-off.
+  expect(written()).toHaveLength(2);
+  expect(written()[1][STATE_TAGS.updateShardCountCalls]).toBe(written()[0][STATE_TAGS.updateShardCountCalls]);
+  const blockedFor = Date.parse(written()[1][STATE_TAGS.updateShardCountBlockedUntil]) - NOW;
   expect(blockedFor).toBeGreaterThanOrEqual(3_600_000);
   expect(blockedFor).toBeLessThan(3_660_000);
 });
@@ -87,7 +99,7 @@ test('while UpdateShardCount is blocked, a scale-out splits shards instead', asy
   await tick();
 
   expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
-  expect(kinesisMock.commandCalls(SplitShardCommand).length).toBeGreaterThan(0);
+  expect(kinesisMock.commandCalls(SplitShardCommand)).toHaveLength(1);
 });
 
 test('a failed EventBridge publish is logged and does not turn a done scaling into an error', async () => {
@@ -108,4 +120,147 @@ test('an event without a streams list is a logged error, not a crash', async () 
 
   expect(result.outcomes).toEqual([expect.objectContaining({ status: 'error', message: 'the event has no "streams" list: nothing to manage' })]);
   expect(kinesisMock.calls()).toHaveLength(0);
+});
+
+test('the call is recorded before it is made, at least the margin later and rounded up to the second', async () => {
+  busyStream('ACTIVE', 2);
+  const order: string[] = [];
+  kinesisMock.on(AddTagsToStreamCommand).callsFake(() => { order.push('AddTagsToStream'); return {}; });
+  kinesisMock.on(UpdateShardCountCommand).callsFake(() => { order.push('UpdateShardCount'); return {}; });
+
+  const result = await tick();
+
+  expect(order).toEqual(['AddTagsToStream', 'UpdateShardCount']);
+  expect(result.outcomes[0]).toMatchObject({ status: 'scaled', steps: [{ kind: 'UpdateShardCount', targetShardCount: 4 }] });
+  const [recorded] = readState(written()[0]).updateShardCountCalls;
+  expect(recorded - NOW).toBeGreaterThanOrEqual(CALL_RECORD_MARGIN_MS);
+  expect(recorded - NOW).toBeLessThan(CALL_RECORD_MARGIN_MS + 1000);
+});
+
+test.each([
+  ['ResourceInUseException', 'Stream orders under account 111122223333 not ACTIVE, instead in state UPDATING'],
+  ['LimitExceededException', 'Rate exceeded for AddTagsToStream'],
+  ['TimeoutError', 'socket timed out'],
+])('a state write that fails (%s) starts nothing and is an error: counted, logged and published', async (name, message) => {
+  busyStream('ACTIVE', 2);
+  kinesisMock.on(AddTagsToStreamCommand).rejects(awsError(name, message));
+
+  const result = await tick();
+
+  expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
+  expect(result.outcomes[0]).toMatchObject({ status: 'error', message: expect.stringContaining(`the state write before UpdateShardCount failed, so the operation was not started: ${message}`) });
+  expect(emf()).toContainEqual(expect.objectContaining({ StreamName: 'orders', Errors: 1 }));
+  expect(logs).toContainEqual(expect.objectContaining({ level: 'error', message: 'decision', status: 'error', errorName: name }));
+  const detail = JSON.parse(eventsMock.commandCalls(PutEventsCommand)[0].args[0].input.Entries![0].Detail!);
+  expect(detail).toMatchObject({ streamName: 'orders', steps: [], error: expect.stringContaining(message) });
+});
+
+test('LimitExceededException for the account shard quota is not read as a spent daily budget', async () => {
+  busyStream('ACTIVE', 2);
+  kinesisMock.on(UpdateShardCountCommand).rejects(awsError('LimitExceededException',
+    'This request would exceed the shard limit for the account 111122223333 in us-east-1. Current shard count for the account: 500. Limit: 500.'));
+
+  const result = await tick();
+
+  expect(result.outcomes[0]).toMatchObject({ status: 'skipped', message: expect.stringMatching(/^the account shard quota is full/) });
+  expect(written()).toHaveLength(1);
+  expect(written()[0][STATE_TAGS.updateShardCountBlockedUntil]).toBeUndefined();
+});
+
+test('streams that scale out at once share one DescribeLimits answer and never spend the same headroom', async () => {
+  busyStream('ACTIVE', 2);
+  // 6 shards free: the first resize (to 4, its children counted while the parents live) leaves 2, so the second splits.
+  kinesisMock.on(DescribeLimitsCommand).resolves({ ShardLimit: 500, OpenShardCount: 494 });
+  kinesisMock.on(UpdateShardCountCommand).resolves({});
+  kinesisMock.on(SplitShardCommand).resolves({});
+
+  await tick(['orders', 'payments']);
+
+  expect(kinesisMock.commandCalls(DescribeLimitsCommand)).toHaveLength(1);
+  expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(1);
+  expect(kinesisMock.commandCalls(SplitShardCommand)).toHaveLength(1);
+});
+
+test('a failed DescribeLimits is not kept for the rest of the tick', async () => {
+  busyStream('ACTIVE', 2);
+  kinesisMock.on(DescribeLimitsCommand).rejectsOnce(awsError('InternalFailure', 'try again')).resolves({ ShardLimit: 500, OpenShardCount: 4 });
+  kinesisMock.on(UpdateShardCountCommand).resolves({});
+
+  const result = await runTick({ streams: [{ streamName: 'orders', minShards: 1, maxShards: 16 }, { streamName: 'payments', minShards: 1, maxShards: 16 }] }, {
+    kinesis, cloudwatch, events, log: () => {}, now: () => NOW, deadline: NOW + 30_000, sleep: async () => {},
+  });
+
+  expect(result.outcomes.map((o) => o.status).sort()).toEqual(['error', 'scaled']);
+  expect(kinesisMock.commandCalls(DescribeLimitsCommand)).toHaveLength(2);
+});
+
+test('a cold tick with nothing to do reads each stream with one DescribeStreamSummary, and no tags', async () => {
+  mockStream(kinesisMock, 'orders', { shards: 4 });
+  cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => ({ orders: { bytesPerSecond: 2.2 * MIB, recordsPerSecond: 1100 } })));
+
+  const result = await tick(['orders']);
+
+  expect(result.outcomes[0]).toMatchObject({ status: 'unchanged', openShards: 4 });
+  expect(result.kinesisCalls).toEqual({ DescribeStreamSummary: 1 });
+  expect(kinesisMock.commandCalls(ListTagsForStreamCommand)).toHaveLength(0);
+  expect(kinesisMock.commandCalls(ListShardsCommand)).toHaveLength(0);
+});
+
+test('a warm tick with nothing to do makes no Kinesis call at all', async () => {
+  mockStream(kinesisMock, 'orders', { shards: 4 });
+  cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => ({ orders: { bytesPerSecond: 2.2 * MIB, recordsPerSecond: 1100 } })));
+  const cache: StreamCache = new Map();
+  await tick(['orders'], cache);
+  kinesisMock.resetHistory();
+
+  const result = await tick(['orders'], cache);
+
+  expect(result.outcomes[0]).toMatchObject({ status: 'unchanged', openShards: 4 });
+  expect(kinesisMock.calls()).toHaveLength(0);
+  expect(result.kinesisCalls).toEqual({});
+});
+
+test('a read refused for call rate is a delay: retried, not an error', async () => {
+  mockStream(kinesisMock, 'orders', { shards: 4 });
+  kinesisMock.on(DescribeStreamSummaryCommand).rejectsOnce(awsError('LimitExceededException', 'Rate exceeded for DescribeStreamSummary'))
+    .resolves({
+      StreamDescriptionSummary: {
+        StreamName: 'orders',
+        StreamARN: 'arn',
+        StreamStatus: 'ACTIVE',
+        RetentionPeriodHours: 24,
+        StreamCreationTimestamp: new Date(0),
+        EnhancedMonitoring: [],
+        OpenShardCount: 4,
+      },
+    });
+  cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => ({ orders: { bytesPerSecond: 2.2 * MIB, recordsPerSecond: 1100 } })));
+
+  const result = await tick(['orders']);
+
+  expect(result.outcomes[0]).toMatchObject({ status: 'unchanged', openShards: 4 });
+  expect(result.throttled).toEqual({ DescribeStreamSummary: 1 });
+});
+
+test('a stream that acts on a cold tick costs one status read, its shards, its tags, one state write and the operation', async () => {
+  busyStream('ACTIVE', 2);
+  kinesisMock.on(UpdateShardCountCommand).resolves({});
+
+  const result = await tick();
+
+  expect(result.kinesisCalls).toEqual({
+    DescribeStreamSummary: 1, ListShards: 1, ListTagsForStream: 1, DescribeLimits: 1, AddTagsToStream: 1, UpdateShardCount: 1,
+  });
+});
+
+test('when recording the back-off after a refused call fails, the stream reports an error and the event says why', async () => {
+  busyStream('ACTIVE', 2);
+  kinesisMock.on(UpdateShardCountCommand).rejects(awsError('LimitExceededException', 'UpdateShardCount was called 10 times in 24 hours'));
+  kinesisMock.on(AddTagsToStreamCommand).resolvesOnce({}).rejects(awsError('ResourceInUseException', 'not ACTIVE'));
+
+  const result = await tick();
+
+  expect(result.outcomes[0]).toMatchObject({ status: 'error', message: expect.stringContaining('recording the back-off failed: not ACTIVE') });
+  expect(emf()).toContainEqual(expect.objectContaining({ Errors: 1 }));
+  expect(eventsMock.commandCalls(PutEventsCommand)).toHaveLength(1);
 });

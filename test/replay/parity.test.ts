@@ -24,7 +24,7 @@ async function handlerFirstStep(shards: number, traffic: StreamTraffic, preset: 
   cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => ({ s: traffic })));
   let clock = NOW;
   await runTick({ streams: [{ streamName: 's', minShards: 1, maxShards: 64, preset }] }, {
-    kinesis, cloudwatch, events, log: () => {}, now: () => (clock += 10), deadline: NOW + 30_000, pollMs: 1, sleep: async () => {},
+    kinesis, cloudwatch, events, log: () => {}, now: () => (clock += 10), deadline: NOW + 30_000, sleep: async () => {},
   });
   const usc = kinesisMock.commandCalls(UpdateShardCountCommand)[0]?.args[0].input;
   if (usc) return { kind: 'UpdateShardCount', targetShardCount: usc.TargetShardCount! };

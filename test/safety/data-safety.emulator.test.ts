@@ -2,10 +2,11 @@ import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   AddTagsToStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand, Shard,
 } from '@aws-sdk/client-kinesis';
-import { KinesisPort } from '../../lambda/autoscaler/kinesis-port';
 import { runTick, TickResult } from '../../lambda/autoscaler/tick';
+import { KinesisPort } from '../../lambda/shared/kinesis-port';
 import { coverageProblem, formatTimestamp, STATE_TAGS, Step } from '../../src/core';
-import { createActiveStream, kinesisClient } from '../emulator/kinesis-emulator';
+import { KinesisDouble } from '../emulator/kinesis-double';
+import { createActiveStream, waitUntilActive } from '../emulator/kinesis-emulator';
 import { answerFromTraffic, StreamTraffic } from '../lambda/fake-cloudwatch';
 import { mockedAws } from '../lambda/mocked-aws';
 
@@ -16,9 +17,12 @@ const KEYS = 500;
 const MIB = 1024 * 1024;
 const HOUR = 3_600_000;
 
-const kinesis = kinesisClient();
+// The handler's calls go through the limit-enforcing double; the producer, the readers and the test's own tags do not.
+const double = new KinesisDouble();
+const limited = double.client();
+const kinesis = double.client({ limits: false });
 const { cloudwatch, cloudwatchMock, events } = mockedAws();
-afterAll(() => kinesis.destroy());
+afterAll(() => double.destroy());
 
 /** Writes RECORDS records, one per key per batch so a retried failure can never reorder a key. */
 async function produce(streamName: string, isDone: { value: boolean }): Promise<void> {
@@ -92,8 +96,9 @@ test('resharding under load loses, duplicates and reorders nothing', async () =>
     const mib = plan[tick % plan.length];
     traffic = { bytesPerSecond: mib * MIB, recordsPerSecond: mib * 200 };
     const result: TickResult = await runTick({ streams: [{ streamName, minShards: 2, maxShards: 8, scaleInCooldownMinutes: 30 }] }, {
-      kinesis, cloudwatch, events, log: () => {}, now: () => fakeNow, deadline: fakeNow + 1, pollMs: 20,
+      kinesis: limited, cloudwatch, events, log: () => {}, now: () => fakeNow, deadline: fakeNow + 60_000,
     });
+    await waitUntilActive(kinesis, streamName);
     expect(result.outcomes[0].status).not.toBe('error');
     steps.push(...result.outcomes[0].steps);
     shardCounts.push(result.outcomes[0].openShards ?? 0);

@@ -1,17 +1,20 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { AddTagsToStreamCommand, DeleteStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { KinesisPort } from '../../lambda/autoscaler/kinesis-port';
-import { runTick, TickResult } from '../../lambda/autoscaler/tick';
-import { coverageProblem, formatTimestamp, readState, STATE_TAGS, UPDATE_SHARD_COUNT_CALLS_PER_DAY, updateShardCountCallsInWindow } from '../../src/core';
-import { createActiveStream } from '../emulator/kinesis-emulator';
+import { AddTagsToStreamCommand, DeleteStreamCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
+import { runTick, StreamCache, TickResult } from '../../lambda/autoscaler/tick';
+import { reconcile } from '../../lambda/reconciler/reconcile';
+import { KinesisPort } from '../../lambda/shared/kinesis-port';
+import { RateLimiter, realSleep } from '../../lambda/shared/rate-limiter';
+import { coverageProblem, formatTimestamp, readState, STATE_TAGS, UPDATE_SHARD_COUNT_CALLS_PER_DAY } from '../../src/core';
+import { KinesisDouble } from '../emulator/kinesis-double';
+import { createActiveStream, waitUntilActive } from '../emulator/kinesis-emulator';
 import { answerFromTraffic, StreamTraffic } from '../lambda/fake-cloudwatch';
 import { mockedAws } from '../lambda/mocked-aws';
 
 /**
- * Every fault the AWS APIs produce, injected into the real handler running against kinesis-local. After each, the
- * stream's shard map is contiguous over the whole key space, its open count is within [min, max], no limit was
- * exceeded, and the next invocation converges.
+ * Every fault the AWS APIs produce, injected into the real handler running against kinesis-local behind the
+ * limit-enforcing double. After each, the stream's shard map is contiguous over the whole key space, its open count is
+ * within [min, max], AWS accepted no more than 10 UpdateShardCount calls in the rolling 24 hours, and the next ticks
+ * converge.
  */
 
 jest.setTimeout(120_000);
@@ -22,31 +25,48 @@ const MAX = 12;
 /** 4.5 MiB/s at the balanced preset's 65 % target needs 7 shards. */
 const BUSY: StreamTraffic = { bytesPerSecond: 4.5 * MIB, recordsPerSecond: 900 };
 const TARGET = 7;
+/**
+ * Where a split-by-split path may settle instead: at 6 shards that traffic is at 75 % utilisation, under the balanced
+ * preset's 80 % scale-out threshold, so each tick's fresh decision leaves it there (the hysteresis band).
+ */
+const SETTLED_BY_SPLITS = 6;
 
 interface Fault {
   readonly command: string;
   /** Which calls of the command fail, counting from 1. */
   readonly calls: readonly number[];
-  readonly error: () => Error;
+  /** The error to throw; without one, the call goes on after `before` (to make the double itself refuse it). */
+  readonly error?: () => Error;
   readonly before?: () => Promise<void>;
 }
 
-/** A Kinesis client for the emulator, with the SDK's own retries (as in Lambda) and faults injected before sending. */
+const double = new KinesisDouble({ accountShardLimit: 2000 });
+const setup = double.client({ limits: false });
+const clean = double.client({ maxAttempts: 3 });
+const port = new KinesisPort(setup);
+// On the double's clock, as the double's token buckets are: moving it on frees both alike.
+const limiter = new RateLimiter(double.now, realSleep);
+afterAll(() => double.destroy());
+
+/**
+ * A client of the double with the SDK's own retries (as in Lambda) and faults injected: an injected error is thrown
+ * inside the retry loop, as the wire would; a fault without an error only runs `before` ahead of the double's checks,
+ * so the double itself answers (for a refusal AWS would really give).
+ */
 function faultyKinesis(faults: Fault[]): KinesisClient {
-  const client = new KinesisClient({
-    endpoint: process.env.KINESIS_ENDPOINT,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    requestHandler: new NodeHttpHandler(),
-    maxAttempts: 3,
-    retryStrategy: undefined,
-  });
+  const client = double.client({ maxAttempts: 3 });
   const seen: Record<string, number> = {};
+  const matching = (name: string, count: number) => faults.find((f) => `${f.command}Command` === name && f.calls.includes(count));
+  client.middlewareStack.add((next, context) => async (args) => {
+    const fault = matching(context.commandName ?? '', (seen[context.commandName ?? ''] ?? 0) + 1);
+    if (fault && !fault.error) await fault.before?.();
+    return next(args);
+  }, { step: 'initialize', name: 'prepareFaults' });
   client.middlewareStack.add((next, context) => async (args) => {
     const name = context.commandName ?? '';
     const count = seen[name] = (seen[name] ?? 0) + 1;
-    const fault = faults.find((f) => `${f.command}Command` === name && f.calls.includes(count));
-    if (fault) {
+    const fault = matching(name, count);
+    if (fault?.error) {
       await fault.before?.();
       throw fault.error();
     }
@@ -55,14 +75,11 @@ function faultyKinesis(faults: Fault[]): KinesisClient {
   return client;
 }
 
-function awsError(name: string, status: number, fault: 'client' | 'server' = 'client'): Error {
-  return Object.assign(new Error(`${name} (injected)`), { name, $fault: fault, $metadata: { httpStatusCode: status } });
+function awsError(name: string, status: number, fault: 'client' | 'server' = 'client', message = `${name} (injected)`): Error {
+  return Object.assign(new Error(message), { name, $fault: fault, $metadata: { httpStatusCode: status } });
 }
 
 const { cloudwatch, cloudwatchMock, events } = mockedAws();
-const clean = faultyKinesis([]);
-const port = new KinesisPort(clean);
-afterAll(() => clean.destroy());
 
 let traffic: Record<string, StreamTraffic> = {};
 beforeEach(() => {
@@ -71,14 +88,14 @@ beforeEach(() => {
   cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => traffic));
 });
 
-function tick(kinesis: KinesisClient, streamNames: string[]): Promise<TickResult> {
+function tick(kinesis: KinesisClient, streamNames: string[], cache?: StreamCache): Promise<TickResult> {
   return runTick({ streams: streamNames.map((streamName) => ({ streamName, minShards: MIN, maxShards: MAX })) }, {
-    kinesis, cloudwatch, events, log: () => {}, now: Date.now, deadline: Date.now() + 40_000, pollMs: 20,
+    kinesis, cloudwatch, events, cache, limiter, log: () => {}, now: double.now, deadline: double.now() + 40_000,
   });
 }
 
 async function busyStream(shards = 2): Promise<string> {
-  const name = await createActiveStream(clean, shards);
+  const name = await createActiveStream(setup, shards);
   traffic[name] = BUSY;
   return name;
 }
@@ -88,41 +105,118 @@ async function expectHealthy(streamName: string): Promise<number> {
   expect(coverageProblem(shards)).toBeUndefined();
   expect(shards.length).toBeGreaterThanOrEqual(MIN);
   expect(shards.length).toBeLessThanOrEqual(MAX);
-  const state = readState(await port.tags(streamName));
-  const calls = updateShardCountCallsInWindow({ now: Date.now(), updateShardCountCalls: state.updateShardCountCalls });
-  expect(calls).toBeLessThanOrEqual(UPDATE_SHARD_COUNT_CALLS_PER_DAY);
+  expect(double.acceptedUpdateShardCountCalls(streamName)).toBeLessThanOrEqual(UPDATE_SHARD_COUNT_CALLS_PER_DAY);
+  // State that cannot lose a call: every call AWS accepted from the handler or the reconciler is in the tags, recorded
+  // no earlier than AWS accepted it, so our count of the rolling 24 hours is never below AWS's.
+  const recorded = [...readState(await port.tags(streamName)).updateShardCountCalls].sort((a, b) => a - b);
+  const accepted = double.acceptedCallsOfLimitedClients(streamName);
+  expect(recorded.length).toBeGreaterThanOrEqual(accepted.length);
+  accepted.forEach((at, i) => expect(recorded[recorded.length - accepted.length + i]).toBeGreaterThanOrEqual(at));
   return shards.length;
 }
 
-/** The fault's tick, then a clean one: the stream must be healthy after each and at the target after the second. */
-async function survives(streamName: string, faults: Fault[]): Promise<TickResult> {
-  const faulty = faultyKinesis(faults);
-  try {
-    const first = await tick(faulty, [streamName]);
-    await expectHealthy(streamName);
-    await tick(clean, [streamName]);
-    expect(await expectHealthy(streamName)).toBe(TARGET);
-    return first;
-  } finally {
-    faulty.destroy();
+/** Clean ticks a minute apart, each after the last operation finished, until one starts nothing. */
+async function converge(streamNames: string[], cache: StreamCache = new Map()): Promise<void> {
+  for (let i = 0; i < 15; i++) {
+    for (const s of streamNames) await waitUntilActive(setup, s);
+    double.advance(60_000);
+    const result = await tick(clean, streamNames, cache);
+    if (!result.outcomes.some((o) => ['scaled', 'in-progress', 'skipped'].includes(o.status))) return;
   }
+  throw new Error('no convergence in 15 ticks');
 }
 
-test('ResourceInUseException (stream UPDATING): skipped, then converges', async () => {
+/** The fault's tick, then clean ones: the stream must be healthy after each and at the target in the end. */
+async function survives(streamName: string, faults: Fault[], settlesAt = [TARGET]): Promise<TickResult> {
+  const faulty = faultyKinesis(faults);
+  const first = await tick(faulty, [streamName]);
+  await waitUntilActive(setup, streamName);
+  await expectHealthy(streamName);
+  await converge([streamName]);
+  expect(settlesAt).toContain(await expectHealthy(streamName));
+  return first;
+}
+
+describe('a state write that fails starts no operation, is an error, and the next ticks converge', () => {
+  test.each([
+    ['ResourceInUseException', () => awsError('ResourceInUseException', 400)],
+    ['LimitExceededException', () => awsError('LimitExceededException', 400, 'client', 'Rate exceeded for AddTagsToStream (injected)')],
+    ['InternalFailure', () => awsError('InternalFailure', 500, 'server')],
+    ['TimeoutError', () => Object.assign(new Error('socket timed out (injected)'), { name: 'TimeoutError' })],
+  ])('%s', async (_, error) => {
+    const stream = await busyStream();
+    const first = await survives(stream, [{ command: 'AddTagsToStream', calls: [1, 2, 3], error }]);
+    expect(first.outcomes[0]).toMatchObject({ status: 'error', steps: [], message: expect.stringContaining('the state write before UpdateShardCount failed') });
+  });
+
+  test('the stream turned UPDATING (someone else resized it) between the read and the tag write: refused by AWS, nothing started', async () => {
+    const stream = await busyStream();
+    double.slowResize(stream, 30_000);
+    const faulty = faultyKinesis([{
+      command: 'AddTagsToStream',
+      calls: [1],
+      before: async () => { await setup.send(new UpdateShardCountCommand({ StreamName: stream, TargetShardCount: 3, ScalingType: 'UNIFORM_SCALING' })); },
+    }]);
+
+    const first = await tick(faulty, [stream]);
+
+    expect(first.outcomes[0]).toMatchObject({ status: 'error', steps: [] });
+    expect(double.stats.refusals).toContainEqual(expect.objectContaining({ api: 'AddTagsToStream', stream, name: 'ResourceInUseException' }));
+    expect(double.acceptedUpdateShardCountCalls(stream)).toBe(1);
+    double.advance(30_000);
+    double.slowResize(stream, 0);
+    await converge([stream]);
+    expect([SETTLED_BY_SPLITS, TARGET]).toContain(await expectHealthy(stream));
+  });
+});
+
+describe('LimitExceededException of each kind', () => {
+  test('the daily UpdateShardCount limit, spent by calls the tags do not know: back off to splits, then converge', async () => {
+    const stream = await busyStream();
+    // A deployment's own resizes, which AWS counts and our tags do not: 1 -> 2 -> 1 ... ten times.
+    for (let i = 0; i < UPDATE_SHARD_COUNT_CALLS_PER_DAY; i++) {
+      await setup.send(new UpdateShardCountCommand({ StreamName: stream, TargetShardCount: i % 2 === 0 ? 4 : 2, ScalingType: 'UNIFORM_SCALING' }));
+      await waitUntilActive(setup, stream);
+    }
+    const first = await survives(stream, [], [SETTLED_BY_SPLITS, TARGET]);
+    expect(first.outcomes[0].message).toMatch(/^backing off from UpdateShardCount for an hour/);
+    expect(readState(await port.tags(stream)).updateShardCountBlockedUntil).toBeGreaterThan(double.now());
+    expect(double.acceptedUpdateShardCountCalls(stream)).toBe(UPDATE_SHARD_COUNT_CALLS_PER_DAY);
+  });
+
+  test('the call rate of the account: skipped, retried at the next tick', async () => {
+    const stream = await busyStream();
+    const first = await survives(stream, [{
+      command: 'UpdateShardCount', calls: [1, 2, 3], error: () => awsError('LimitExceededException', 400, 'client', 'Rate exceeded for UpdateShardCount (injected)'),
+    }]);
+    expect(first.outcomes[0]).toMatchObject({ status: 'skipped', message: expect.stringMatching(/^the account call rate was exceeded/) });
+    expect(readState(await port.tags(stream)).updateShardCountBlockedUntil).toBeUndefined();
+  });
+
+  test('the account shard quota: growth stops this tick without touching the daily budget', async () => {
+    const small = new KinesisDouble({ accountShardLimit: 5 });
+    try {
+      const stream = await createActiveStream(small.client({ limits: false }), 2);
+      traffic[stream] = BUSY;
+      const result = await runTick({ streams: [{ streamName: stream, minShards: MIN, maxShards: MAX }] }, {
+        kinesis: small.client(), cloudwatch, events, log: () => {}, now: small.now, deadline: small.now() + 40_000,
+      });
+      // DescribeLimits says 3 shards are free: a resize to 4 would need 4 beside the 2 parents, so the core splits.
+      expect(result.outcomes[0]).toMatchObject({ status: 'scaled', steps: [expect.objectContaining({ kind: 'SplitShard' })] });
+      expect(small.stats.refusals).toEqual([]);
+    } finally {
+      small.destroy();
+    }
+  });
+});
+
+test('ResourceInUseException on the operation (stream UPDATING): skipped, then converges', async () => {
   const stream = await busyStream();
   const first = await survives(stream, [{ command: 'UpdateShardCount', calls: [1], error: () => awsError('ResourceInUseException', 400) }]);
   expect(first.outcomes[0].status).toBe('skipped');
 });
 
-test('LimitExceededException on UpdateShardCount: backs off to splits, then converges', async () => {
-  const stream = await busyStream();
-  const limit = () => awsError('LimitExceededException', 400);
-  const first = await survives(stream, [{ command: 'UpdateShardCount', calls: [1, 2, 3], error: limit }]);
-  expect(first.outcomes[0].message).toMatch(/^backing off/);
-  expect(readState(await port.tags(stream)).updateShardCountBlockedUntil).toBeGreaterThan(Date.now());
-});
-
-test('Kinesis throttling and 5xx are retried by the SDK', async () => {
+test('Kinesis throttling and 5xx on reads are retried, not errors', async () => {
   const stream = await busyStream();
   const first = await survives(stream, [
     { command: 'ListShards', calls: [1], error: () => awsError('ThrottlingException', 400) },
@@ -131,26 +225,71 @@ test('Kinesis throttling and 5xx are retried by the SDK', async () => {
   expect(first.outcomes[0].status).toBe('scaled');
 });
 
-test('a timeout fails the stream for this tick only', async () => {
+test('a timeout reading the tags fails the stream for this tick only', async () => {
   const stream = await busyStream();
   const timeout = () => Object.assign(new Error('socket timed out (injected)'), { name: 'TimeoutError' });
   const first = await survives(stream, [{ command: 'ListTagsForStream', calls: [1, 2, 3], error: timeout }]);
   expect(first.outcomes[0]).toMatchObject({ status: 'error', steps: [] });
 });
 
-test('a crash between two steps of a plan: the first step is recorded, and the next invocation finishes', async () => {
+test('a crash after the state write and before the operation: the slot is recorded, the next ticks finish', async () => {
   const stream = await busyStream();
-  // Budget spent: the plan is a sequence of splits; the process dies on the second.
-  await clean.send(new AddTagsToStreamCommand({
-    StreamName: stream,
-    Tags: { [STATE_TAGS.updateShardCountCalls]: Array.from({ length: 10 }, (_, i) => formatTimestamp(Date.now() - (i + 1) * 60_000)).join(' ') },
-  }));
-  const first = await survives(stream, [{ command: 'SplitShard', calls: [2], error: () => new Error('Runtime exited (injected crash)') }]);
+  const first = await survives(stream, [{ command: 'UpdateShardCount', calls: [1], error: () => new Error('Runtime exited (injected crash)') }]);
   expect(first.outcomes[0].status).toBe('error');
-  expect(readState(await port.tags(stream)).lastScalingAt).toBeDefined();
+  // The recorded call that never reached AWS costs a slot: our count is never below AWS's.
+  expect(readState(await port.tags(stream)).updateShardCountCalls.length).toBeGreaterThan(double.acceptedUpdateShardCountCalls(stream));
 });
 
-test('CloudWatch throttling or 5xx changes nothing, and the next invocation converges', async () => {
+test('a resize that takes 10 minutes: the stream waits, the others are served in the same ticks, then it converges', async () => {
+  const slow = await busyStream();
+  const other = await busyStream();
+  double.slowResize(slow, 10 * 60_000);
+  const cache: StreamCache = new Map();
+
+  const first = await tick(clean, [slow, other], cache);
+  await waitUntilActive(setup, other);
+  double.advance(60_000);
+  const second = await tick(clean, [slow, other], cache);
+
+  const status = (r: TickResult, s: string) => r.outcomes.find((o) => o.streamName === s)!;
+  expect(status(first, slow)).toMatchObject({ status: 'scaled' });
+  expect(status(second, slow)).toMatchObject({ status: 'in-progress', steps: [] });
+  expect(status(second, other)).toMatchObject({ status: 'scaled' });
+  expect(double.stats.refusals.filter((r) => r.stream === slow)).toEqual([]);
+  double.advance(10 * 60_000);
+  double.slowResize(slow, 0);
+  await converge([slow, other], cache);
+  expect(await expectHealthy(slow)).toBe(TARGET);
+  expect(await expectHealthy(other)).toBe(TARGET);
+});
+
+test('a reconcile racing a tick: one of them acts at a time, and the stream ends healthy inside [min, max]', async () => {
+  const stream = await createActiveStream(setup, 1);
+  traffic[stream] = BUSY;
+  const reconciling = reconcile(new KinesisPort(double.client({ maxAttempts: 3 }), { limiter }),
+    { streamName: stream, minShards: 4, maxShards: MAX, strict: false },
+    { deadline: double.now() + 60_000, pollMs: 50, settleMs: 2000, now: double.now });
+  const racing = await tick(clean, [stream]);
+  let marked = false;
+  for (let i = 0; i < 200 && !marked; i++) {
+    marked = (readState(await port.tags(stream)).reconcilingUntil ?? 0) > double.now();
+    if (!marked) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await waitUntilActive(setup, stream);
+  const whileMarked = await tick(clean, [stream]);
+  const reconciled = await reconciling;
+
+  expect(racing.outcomes[0].status).not.toBe('error');
+  expect(marked).toBe(true);
+  expect(whileMarked.outcomes[0]).toMatchObject({ steps: [], decision: { reason: 'a deploy-time reconcile is in flight' } });
+  expect(reconciled.warning).toBeUndefined();
+  expect(reconciled.openShards).toBeGreaterThanOrEqual(4);
+  expect(readState(await port.tags(stream)).reconcilingUntil).toBeUndefined();
+  await converge([stream]);
+  expect(await expectHealthy(stream)).toBe(TARGET);
+});
+
+test('CloudWatch throttling or 5xx changes nothing, and the next ticks converge', async () => {
   const stream = await busyStream();
   cloudwatchMock.reset();
   cloudwatchMock.on(GetMetricDataCommand).rejectsOnce(awsError('InternalServiceError', 500, 'server'))
@@ -166,7 +305,7 @@ test('CloudWatch answering empty or NaN is unknown: nothing changes', async () =
     .resolvesOnce({ MetricDataResults: [] })
     .callsFakeOnce((input) => ({
       MetricDataResults: input.MetricDataQueries.map((q: { Id: string }) => ({
-        Id: q.Id, Timestamps: [new Date(Date.now() - 120_000)], Values: [NaN],
+        Id: q.Id, Timestamps: [new Date(double.now() - 120_000)], Values: [NaN],
       })),
     }))
     .callsFake(answerFromTraffic(() => traffic));
@@ -175,7 +314,7 @@ test('CloudWatch answering empty or NaN is unknown: nothing changes', async () =
     expect(result.outcomes[0].decision?.reason).toContain('no metrics');
     expect(await expectHealthy(stream)).toBe(2);
   }
-  await tick(clean, [stream]);
+  await converge([stream]);
   expect(await expectHealthy(stream)).toBe(TARGET);
 });
 
@@ -184,35 +323,44 @@ test('CloudWatch answering for some streams only: the others wait', async () => 
   const silent = await busyStream();
   delete traffic[silent];
   const result = await tick(clean, [reported, silent]);
-  expect(Object.fromEntries(result.outcomes.map((o) => [o.streamName, o.openShards]))).toEqual({ [reported]: TARGET, [silent]: 2 });
+  expect(Object.fromEntries(result.outcomes.map((o) => [o.streamName, o.status]))).toEqual({ [reported]: 'scaled', [silent]: 'unchanged' });
 });
 
-test('a stream deleted mid-run is reported, and the next invocation goes on with the others', async () => {
+test('a stream deleted mid-run is reported, and the next ticks go on with the others', async () => {
   const doomed = await busyStream();
   const other = await busyStream();
   const faulty = faultyKinesis([{
     command: 'UpdateShardCount',
     calls: [1],
-    before: async () => { await clean.send(new DeleteStreamCommand({ StreamName: doomed })); },
+    before: async () => { await setup.send(new DeleteStreamCommand({ StreamName: doomed })); },
     error: () => awsError('ResourceNotFoundException', 400),
   }]);
-  try {
-    const first = await tick(faulty, [doomed, other]);
-    expect(first.outcomes.find((o) => o.streamName === doomed)?.status).toBe('not-found');
-  } finally {
-    faulty.destroy();
-  }
+  const first = await tick(faulty, [doomed, other]);
+  expect(first.outcomes.find((o) => o.streamName === doomed)?.status).toBe('not-found');
   await new Promise((resolve) => setTimeout(resolve, 300));
   const next = await tick(clean, [doomed, other]);
   expect(next.outcomes.find((o) => o.streamName === doomed)?.status).toBe('not-found');
+  await converge([other]);
   expect(await expectHealthy(other)).toBe(TARGET);
 });
 
-test('two invocations at once leave one healthy stream at the target', async () => {
+test('two invocations at once leave one healthy stream, and the next ticks converge', async () => {
   const stream = await busyStream();
   const results = await Promise.all([tick(clean, [stream]), tick(clean, [stream])]);
   expect(results.some((r) => r.outcomes[0].status === 'scaled')).toBe(true);
+  await waitUntilActive(setup, stream);
   await expectHealthy(stream);
-  await tick(clean, [stream]);
+  await converge([stream]);
   expect(await expectHealthy(stream)).toBe(TARGET);
+});
+
+test('a planted budget in the tags is respected: no more UpdateShardCount calls than the tags allow', async () => {
+  const stream = await busyStream();
+  await setup.send(new AddTagsToStreamCommand({
+    StreamName: stream,
+    Tags: { [STATE_TAGS.updateShardCountCalls]: Array.from({ length: 10 }, (_, i) => formatTimestamp(double.now() - (i + 1) * 60_000)).join(' ') },
+  }));
+  await converge([stream]);
+  expect(double.acceptedUpdateShardCountCalls(stream)).toBe(0);
+  expect(await expectHealthy(stream)).toBe(SETTLED_BY_SPLITS);
 });
