@@ -8,10 +8,10 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
 import { MAX_SHARDS_PER_STREAM } from './core/limits';
+import { AUTOSCALER_TAG } from './core/settings-store';
 import { acknowledgeFindings } from './private/nag';
 import { createStreamKey } from './private/stream-key';
 import { assertIntegerInRange, describeValue } from './private/validation';
-import { AUTOSCALER_TAG } from './core/settings-store';
 import { AutoscalingOptions, IShardAutoscaler, ShardAutoscaler } from './shard-autoscaler';
 import { StreamAlarms, StreamAlarmsOptions } from './stream-alarms';
 

@@ -391,7 +391,10 @@ export class ShardAutoscaler extends Construct implements IShardAutoscaler {
       metric: new cloudwatch.MathExpression({
         label: 'autoscaler stopped or failing',
         expression: 'IF(FILL(runs, 0) < 1 OR FILL(failures, 0) >= 1, 1, 0)',
-        usingMetrics: { runs: fn.metricInvocations({ statistic: cloudwatch.Stats.SUM }), failures: fn.metricErrors({ statistic: cloudwatch.Stats.SUM }) },
+        usingMetrics: {
+          runs: fn.metricInvocations({ statistic: cloudwatch.Stats.SUM }),
+          failures: fn.metricErrors({ statistic: cloudwatch.Stats.SUM }),
+        },
         period,
       }),
       threshold: 1,

@@ -6,8 +6,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConsumerMetrics } from './consumer-metrics';
-import { assertIntegerInRange } from './private/validation';
 import { watchTemplateBudget } from './private/template-budget';
+import { assertIntegerInRange } from './private/validation';
 import { IShardAutoscaler, ShardAutoscaler } from './shard-autoscaler';
 
 /** Changes to one signal of a health alarm. */
@@ -281,7 +281,9 @@ export class StreamAlarms extends Construct {
     if (props.autoscaler) {
       this.addSignal('autoscalerErrors', props.autoscaler.metricErrors(this.stream), '>=');
       // The autoscaler's own "stopped" alarm (missing data breaching) notifies whoever this stream's alarms notify.
-      if (props.autoscaler instanceof ShardAutoscaler && Stack.of(props.autoscaler) === Stack.of(this)) props.autoscaler.addAlarmAction(...this.actions);
+      if (props.autoscaler instanceof ShardAutoscaler && Stack.of(props.autoscaler) === Stack.of(this)) {
+        props.autoscaler.addAlarmAction(...this.actions);
+      }
     }
 
     if (this.overrides.health?.enabled !== false) {
@@ -367,7 +369,8 @@ export class StreamAlarms extends Construct {
     if (!autoscaler) return;
     this.addWarning('autoscalerBudgetExhausted', 'AutoscalerBudgetExhausted',
       autoscaler.metricUpdateShardCountCallsRemaining(this.stream, { period: Duration.minutes(5) }), 0,
-      cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD, { evaluationPeriods: 1, datapointsToAlarm: 1 }, cloudwatch.TreatMissingData.NOT_BREACHING,
+      cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD, { evaluationPeriods: 1, datapointsToAlarm: 1 },
+      cloudwatch.TreatMissingData.NOT_BREACHING,
       `${this.streamLabel()}: all 10 UpdateShardCount calls of the rolling 24 hours are spent; the autoscaler falls back to splitting and merging one shard at a time. ` +
       'First: look for a flapping workload or manual resizes; widen the scale-in cooldown if the autoscaler caused it.');
   }

@@ -42,7 +42,8 @@ function alarm(template: Template, id: string): Alarm {
   return found[0];
 }
 
-type Query = { Id: string; Expression?: string; ReturnData: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] }; Period: number; Stat: string } };
+type MetricStat = { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] }; Period: number; Stat: string };
+type Query = { Id: string; Expression?: string; ReturnData: boolean; MetricStat?: MetricStat };
 
 /** Each signal of a health alarm: its metric, and the condition in the expression. */
 function signals(a: Alarm): Record<string, [string, string, string, number, unknown[], string]> {
@@ -207,7 +208,8 @@ describe('overrides', () => {
   ])('the %s warning is opt-in', (id, key, metric, threshold, evaluation) => {
     expect(alarms(fullStack(), id)).toEqual([]);
     const p = alarm(fullStack({ alarms: { overrides: { [key]: { enabled: true } } } }), id).Properties;
-    expect([[p.Namespace, p.MetricName, p.Statistic, p.Period, p.Dimensions], [p.ComparisonOperator, p.Threshold], [p.EvaluationPeriods, p.DatapointsToAlarm, p.TreatMissingData]])
+    const summary = [[p.Namespace, p.MetricName, p.Statistic, p.Period, p.Dimensions], [p.ComparisonOperator, p.Threshold]];
+    expect([...summary, [p.EvaluationPeriods, p.DatapointsToAlarm, p.TreatMissingData]])
       .toEqual([metric, threshold, evaluation]);
   });
 

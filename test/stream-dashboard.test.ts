@@ -78,7 +78,13 @@ describe('the detail dashboard', () => {
     const [variable] = detail(fleet(3)).variables!;
     const name = (i: number) => expect.stringMatching(new RegExp(`^S${i}Stream[0-9A-F]{8}$`));
     expect(variable).toEqual({
-      type: 'pattern', pattern: name(0), inputType: 'select', id: 'stream', label: 'Stream', defaultValue: name(0), visible: true,
+      type: 'pattern',
+      pattern: name(0),
+      inputType: 'select',
+      id: 'stream',
+      label: 'Stream',
+      defaultValue: name(0),
+      visible: true,
       values: [0, 1, 2].map((i) => ({ value: name(i), label: name(i) })),
     });
   });
