@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { ManagedStreamInput, parseInput } from '../core/config';
 import { SettingsInput } from '../core/settings';
 import {
-  AUTOSCALER_NAME_PATTERN, AUTOSCALER_TAG, decodeSettingsDocument, encodeSettingsDocument, packSettingsDocuments, settingsPath,
+  AUTOSCALER_TAG, decodeSettingsDocument, encodeSettingsDocument, packSettingsDocuments, settingsPath,
 } from '../core/settings-store';
 
 /** A stream name is at most 128 characters; one known only at deploy time is counted at that length. */
@@ -81,7 +81,6 @@ export class StreamRegistration extends Construct {
   }
 
   private validate(): string[] {
-    if (!AUTOSCALER_NAME_PATTERN.test(this.autoscalerName)) return [];
     // The handler's own parser, on the documents as they will be written (names known only at deploy are stand-ins).
     const errors = this.pack().flatMap((document, i) => {
       const text = encodeSettingsDocument(document.map((entry, j) => standIn(entry, i * 1000 + j, 1)));
