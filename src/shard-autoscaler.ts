@@ -162,6 +162,48 @@ const KINESIS_ACTIONS = [
 /** The reconciler only reads and doubles or halves: no split, merge or limits. */
 const RECONCILER_ACTIONS = KINESIS_ACTIONS.filter((action) => !['kinesis:SplitShard', 'kinesis:MergeShards'].includes(action));
 
+/** What every shard autoscaler has, defined here or referenced from another stack: its name and its metrics. */
+export abstract class ShardAutoscalerBase extends Construct implements IShardAutoscaler {
+  /** The autoscaler's name, unique in its account and region. */
+  public abstract readonly autoscalerName: string;
+
+  /** Scales `stream` with these options. */
+  public abstract addStream(stream: kinesis.IStream, options: AutoscalingOptions): void;
+
+  /**
+   * The open shard count the autoscaler publishes each run: divide per-shard capacity by it in alarms and graphs.
+   * Published in the `KinesisAutoscaler` namespace with a `StreamName` dimension.
+   */
+  public metricOpenShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return autoscalerMetric(AUTOSCALER_METRICS.openShards, stream, cloudwatch.Stats.MAXIMUM, props);
+  }
+
+  /** The shard count the policy wants for `stream`. */
+  public metricTargetShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return autoscalerMetric(AUTOSCALER_METRICS.targetShards, stream, cloudwatch.Stats.MAXIMUM, props);
+  }
+
+  /** 1 for each run in which demand on `stream` wanted more than maxShards. */
+  public metricPinnedAtMaxShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return autoscalerMetric(AUTOSCALER_METRICS.pinnedAtMax, stream, cloudwatch.Stats.MAXIMUM, props);
+  }
+
+  /** UpdateShardCount calls left for `stream` in the rolling 24 hours. */
+  public metricUpdateShardCountCallsRemaining(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return autoscalerMetric(AUTOSCALER_METRICS.updateShardCountCallsRemaining, stream, cloudwatch.Stats.MINIMUM, props);
+  }
+
+  /** Resharding operations (UpdateShardCount, SplitShard, MergeShards) started on `stream`. */
+  public metricScalingOperations(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return autoscalerMetric(AUTOSCALER_METRICS.scalingOperations, stream, cloudwatch.Stats.SUM, props);
+  }
+
+  /** Runs in which scaling `stream` failed. */
+  public metricErrors(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return autoscalerMetric(AUTOSCALER_METRICS.errors, stream, cloudwatch.Stats.SUM, props);
+  }
+}
+
 /**
  * The shard autoscaler: one Lambda function, run on a schedule, that scales every stream registered with it against
  * its CloudWatch metrics. Settings live in SSM parameters, one set per registering stack, never on the stream, so
@@ -170,7 +212,7 @@ const RECONCILER_ACTIONS = KINESIS_ACTIONS.filter((action) => !['kinesis:SplitSh
  * By default each stack gets its own (`ShardAutoscaler.of(scope)`). For a fleet, define one per account and region
  * with an `autoscalerName`, and reference it from other stacks with `ShardAutoscaler.fromAutoscalerName()`.
  */
-export class ShardAutoscaler extends Construct implements IShardAutoscaler {
+export class ShardAutoscaler extends ShardAutoscalerBase {
   /**
    * The autoscaler streams of `scope`'s stack use: the one defined or referenced directly in the stack, or a new one
    * with default props.
@@ -329,39 +371,6 @@ export class ShardAutoscaler extends Construct implements IShardAutoscaler {
   }
 
   /**
-   * The open shard count the autoscaler publishes each run: divide per-shard capacity by it in alarms and graphs.
-   * Published in the `KinesisAutoscaler` namespace with a `StreamName` dimension.
-   */
-  public metricOpenShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return autoscalerMetric(AUTOSCALER_METRICS.openShards, stream, cloudwatch.Stats.MAXIMUM, props);
-  }
-
-  /** The shard count the policy wants for `stream`. */
-  public metricTargetShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return autoscalerMetric(AUTOSCALER_METRICS.targetShards, stream, cloudwatch.Stats.MAXIMUM, props);
-  }
-
-  /** 1 for each run in which demand on `stream` wanted more than maxShards. */
-  public metricPinnedAtMaxShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return autoscalerMetric(AUTOSCALER_METRICS.pinnedAtMax, stream, cloudwatch.Stats.MAXIMUM, props);
-  }
-
-  /** UpdateShardCount calls left for `stream` in the rolling 24 hours. */
-  public metricUpdateShardCountCallsRemaining(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return autoscalerMetric(AUTOSCALER_METRICS.updateShardCountCallsRemaining, stream, cloudwatch.Stats.MINIMUM, props);
-  }
-
-  /** Resharding operations (UpdateShardCount, SplitShard, MergeShards) started on `stream`. */
-  public metricScalingOperations(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return autoscalerMetric(AUTOSCALER_METRICS.scalingOperations, stream, cloudwatch.Stats.SUM, props);
-  }
-
-  /** Runs in which scaling `stream` failed. */
-  public metricErrors(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return autoscalerMetric(AUTOSCALER_METRICS.errors, stream, cloudwatch.Stats.SUM, props);
-  }
-
-  /**
    * Stream actions on any stream of the account and region that carries this autoscaler's tag: one statement for a
    * thousand streams of many stacks, where listing their ARNs would pass IAM's 10,240-character inline policy limit.
    * Only tags of the autoscaler's own state may be written.
@@ -454,7 +463,7 @@ export class ShardAutoscaler extends Construct implements IShardAutoscaler {
  * documents under the autoscaler's path, and the autoscaler's tag on each stream). Nothing refers to the other
  * stack's resources, so either stack can be deployed or deleted on its own.
  */
-class ImportedShardAutoscaler extends Construct implements IShardAutoscaler {
+class ImportedShardAutoscaler extends ShardAutoscalerBase {
   public readonly autoscalerName: string;
   private readonly registration: StreamRegistration;
 
@@ -485,34 +494,10 @@ class ImportedShardAutoscaler extends Construct implements IShardAutoscaler {
         `which may act only on streams tagged ${AUTOSCALER_TAG}=${this.autoscalerName}. Tag it yourself, or its scaling fails with AccessDenied.`);
     }
   }
-
-  public metricOpenShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return autoscalerMetric(AUTOSCALER_METRICS.openShards, stream, cloudwatch.Stats.MAXIMUM, props);
-  }
-
-  public metricTargetShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return autoscalerMetric(AUTOSCALER_METRICS.targetShards, stream, cloudwatch.Stats.MAXIMUM, props);
-  }
-
-  public metricPinnedAtMaxShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return autoscalerMetric(AUTOSCALER_METRICS.pinnedAtMax, stream, cloudwatch.Stats.MAXIMUM, props);
-  }
-
-  public metricUpdateShardCountCallsRemaining(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return autoscalerMetric(AUTOSCALER_METRICS.updateShardCountCallsRemaining, stream, cloudwatch.Stats.MINIMUM, props);
-  }
-
-  public metricScalingOperations(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return autoscalerMetric(AUTOSCALER_METRICS.scalingOperations, stream, cloudwatch.Stats.SUM, props);
-  }
-
-  public metricErrors(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return autoscalerMetric(AUTOSCALER_METRICS.errors, stream, cloudwatch.Stats.SUM, props);
-  }
 }
 
-function isAutoscaler(construct: IConstruct): construct is ShardAutoscaler | ImportedShardAutoscaler {
-  return construct instanceof ShardAutoscaler || construct instanceof ImportedShardAutoscaler;
+function isAutoscaler(construct: IConstruct): construct is ShardAutoscalerBase {
+  return construct instanceof ShardAutoscalerBase;
 }
 
 /** The autoscaler defined or referenced directly in the stack, if any. */

@@ -506,7 +506,7 @@ describe('the stopped alarm', () => {
     const p = stopped.Properties;
     expect([p.TreatMissingData, p.EvaluationPeriods, p.DatapointsToAlarm, p.Threshold]).toEqual(['breaching', 3, 2, 1]);
     const metrics = p.Metrics as Array<Record<string, any>>;
-    expect(metrics.find((m) => m.Expression).Expression).toBe('IF(FILL(runs, 0) < 1 OR FILL(failures, 0) >= 1, 1, 0)');
+    expect(metrics.find((m) => m.Expression)!.Expression).toBe('IF(FILL(runs, 0) < 1 OR FILL(failures, 0) >= 1, 1, 0)');
     expect(metrics.filter((m) => m.MetricStat).map((m) => [m.MetricStat.Metric.MetricName, m.MetricStat.Stat, m.MetricStat.Period]))
       .toEqual([['Invocations', 'Sum', 300], ['Errors', 'Sum', 300]]);
   });
