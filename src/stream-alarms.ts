@@ -355,12 +355,6 @@ export class StreamAlarms extends Construct {
       'First: read the function\'s logs for the failing record (the on-failure destination holds batches given up on); raise parallelizationFactor or batch size if it is simply too slow.');
   }
 
-  /** @internal A health signal's threshold and a label for it, for the dashboard's annotations. */
-  public _thresholdFor(key: SignalKey): cloudwatch.HorizontalAnnotation | undefined {
-    const signal = this.signals.find((s) => s.key === key);
-    return signal ? { value: signal.threshold, label: `${key} alarm threshold` } : undefined;
-  }
-
   private addWarnings(autoscaler: IShardAutoscaler | undefined, iteratorAge: cloudwatch.IMetric): void {
     this.addWarning('iteratorAgeWarning', 'IteratorAgeWarning', iteratorAge, 60_000, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       { evaluationPeriods: 15, datapointsToAlarm: 15 }, cloudwatch.TreatMissingData.IGNORE,

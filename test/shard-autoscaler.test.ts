@@ -338,6 +338,13 @@ describe('validation', () => {
       .toThrow('stream imported is already managed by this ShardAutoscaler; add each stream once');
   });
 
+  test('rejects the same KinesisStream twice, whose name is known only at deploy time', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 2 } });
+    expect(() => ShardAutoscaler.of(stack).addStream(stream, { minShards: 1, maxShards: 3 }))
+      .toThrow('stream (with a deploy-time name) is already managed by this ShardAutoscaler; add each stream once');
+  });
+
   test('rejects a second autoscaler in a stack', () => {
     const stack = newStack();
     ShardAutoscaler.of(stack);
