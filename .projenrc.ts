@@ -66,6 +66,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-kinesis@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-eventbridge@^3',
+    '@aws-sdk/client-ssm@^3',
     '@smithy/node-http-handler@^4',
     // Test-only: a real Kinesis API (kinesis-mock) and CloudWatch mocking.
     'kinesis-local@^0.6',
@@ -166,6 +167,14 @@ project.addTask('bench', {
   exec: 'ts-node --project test/tsconfig.json benchmarks/replay.ts',
   env: { TS_NODE_TRANSPILE_ONLY: 'true' },
 });
+
+// A benchmark, not a test: 100 autoscaled streams with a dashboard in one stack against CloudFormation's limits.
+const benchSynth = project.addTask('bench:synth', {
+  description: 'Synthesize a 100-stream fleet in one stack; writes docs/synth-benchmark.md',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+benchSynth.spawn(project.tasks.tryFind('bundle')!);
+benchSynth.exec('ts-node --project test/tsconfig.json benchmarks/fleet-synth.ts');
 
 // Snapshot verification needs no AWS credentials; transpile-only keeps it fast (eslint type-checks these files).
 const integEnv = { TS_NODE_TRANSPILE_ONLY: 'true' };

@@ -8,10 +8,11 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
 import { MAX_SHARDS_PER_STREAM } from './core/limits';
+import { AUTOSCALER_TAG } from './core/settings-store';
 import { acknowledgeFindings } from './private/nag';
 import { createStreamKey } from './private/stream-key';
 import { assertIntegerInRange, describeValue } from './private/validation';
-import { AutoscalingOptions, ShardAutoscaler } from './shard-autoscaler';
+import { AutoscalingOptions, IShardAutoscaler, ShardAutoscaler } from './shard-autoscaler';
 import { StreamAlarms, StreamAlarmsOptions } from './stream-alarms';
 
 /**
@@ -322,8 +323,8 @@ export class KinesisStream extends Resource implements kinesis.IStream {
     return { streamName: this.streamName, streamArn: this.streamArn };
   }
 
-  /** The stack's autoscaler, when the stream is autoscaled. */
-  public readonly autoscaler?: ShardAutoscaler;
+  /** The autoscaler that scales the stream, when it is autoscaled: the stack's own, or the one the stack references. */
+  public readonly autoscaler?: IShardAutoscaler;
 
   /** The aws-cdk-lib stream underneath; private so that no grant bypasses this construct's. */
   private readonly stream: kinesis.Stream;
@@ -677,8 +678,10 @@ export class KinesisStream extends Resource implements kinesis.IStream {
     return [];
   }
 
+  /** The stream's tags, without the autoscaler's own: that one exists for IAM and never reaches the consumers. */
   private streamTags(): Record<string, string> {
-    return TagManager.of(this.stream.node.defaultChild)?.tagValues() ?? {};
+    const { [AUTOSCALER_TAG]: _autoscaler, ...tags } = TagManager.of(this.stream.node.defaultChild)?.tagValues() ?? {};
+    return tags;
   }
 
   private adviseOnConsumerTags(): void {

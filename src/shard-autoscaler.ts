@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, CustomResource, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, CustomResource, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -7,12 +7,14 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
-import { AutoscalerInput, ManagedStreamInput } from './core/config';
+import { AUTOSCALER_NAME_PATTERN, AUTOSCALER_TAG, SettingsLocation, settingsPath } from './core/settings-store';
+import { STATE_TAG_PREFIX } from './core/state';
 import { AUTOSCALER_DIMENSION, AUTOSCALER_METRICS, AUTOSCALER_NAMESPACE } from './core/telemetry';
 import { AutoscalerFunction } from './private/autoscaler-function';
 import { validateAutoscaling } from './private/autoscaling-settings';
-import { acknowledgeFindings } from './private/nag';
+import { acknowledgeFindings, nagResourceName } from './private/nag';
 import { ReconcilerFunction } from './private/reconciler-function';
+import { StreamRegistration } from './private/stream-registration';
 
 /** A named trade-off between cost and headroom. */
 export enum ScalingPreset {
@@ -100,12 +102,54 @@ export interface ShardAutoscalerProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * A name, unique in the account and region, by which stacks of this account find the autoscaler with
+   * `ShardAutoscaler.fromAutoscalerName()` and register their streams with it: 1 to 64 characters from
+   * `[a-zA-Z0-9_.-]`. It names the SSM parameters that hold the settings and the tag that lets the function act on a
+   * stream, so changing it re-registers every stream.
+   *
+   * @default - a name derived from the stack and construct path: the autoscaler serves only streams added in this app
+   */
+  readonly autoscalerName?: string;
+
+  /**
+   * Actions for the alarm raised when the autoscaler stops running or its runs fail.
+   *
+   * @default - the actions of the alarms (`StreamAlarms`) of streams it scales in this stack
+   */
+  readonly alarmActions?: cloudwatch.IAlarmAction[];
 }
 
-/** EventBridge accepts at most 8,192 characters of constant input per target. */
-const MAX_TARGET_INPUT_CHARS = 8192;
-/** A stream name is at most 128 characters; an unresolved one is counted at that length. */
-const MAX_STREAM_NAME_CHARS = 128;
+/** A shard autoscaler: one defined in this stack, or one of another stack found by its name. */
+export interface IShardAutoscaler extends IConstruct {
+  /** The autoscaler's name, unique in its account and region. */
+  readonly autoscalerName: string;
+
+  /**
+   * Scales `stream` with these options. The stream must be in the autoscaler's account and region.
+   */
+  addStream(stream: kinesis.IStream, options: AutoscalingOptions): void;
+
+  /** The open shard count the autoscaler publishes each run (Maximum, one minute). */
+  metricOpenShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** The shard count the policy wants for `stream` (Maximum, one minute). */
+  metricTargetShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** 1 for each run in which demand on `stream` wanted more than maxShards (Maximum, one minute). */
+  metricPinnedAtMaxShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** UpdateShardCount calls left for `stream` in the rolling 24 hours (Minimum, one minute). */
+  metricUpdateShardCountCallsRemaining(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** Resharding operations started on `stream` (Sum, one minute). */
+  metricScalingOperations(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** Runs in which scaling `stream` failed (Sum, one minute). */
+  metricErrors(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
 const KINESIS_ACTIONS = [
   'kinesis:DescribeStreamSummary',
   'kinesis:ListShards',
@@ -118,33 +162,95 @@ const KINESIS_ACTIONS = [
 /** The reconciler only reads and doubles or halves: no split, merge or limits. */
 const RECONCILER_ACTIONS = KINESIS_ACTIONS.filter((action) => !['kinesis:SplitShard', 'kinesis:MergeShards'].includes(action));
 
-/**
- * The shard autoscaler of one stack: one Lambda function, run on a schedule, that scales every stream added to it
- * against its CloudWatch metrics. Settings live in the schedule's payload, never on the stream, so changing them
- * never makes CloudFormation touch the stream.
- *
- * Get the stack's autoscaler with `ShardAutoscaler.of(scope)`; create it yourself (directly in the stack) only to
- * set its props.
- */
-export class ShardAutoscaler extends Construct {
-  /** The stack's autoscaler, created with default props on first use. */
-  public static of(scope: IConstruct): ShardAutoscaler {
-    const stack = Stack.of(scope);
-    const existing = stack.node.children.find((child): child is ShardAutoscaler => child instanceof ShardAutoscaler);
-    return existing ?? new ShardAutoscaler(stack, 'ShardAutoscaler');
+/** What every shard autoscaler has, defined here or referenced from another stack: its name and its metrics. */
+export abstract class ShardAutoscalerBase extends Construct implements IShardAutoscaler {
+  /** The autoscaler's name, unique in its account and region. */
+  public abstract readonly autoscalerName: string;
+
+  /** Scales `stream` with these options. */
+  public abstract addStream(stream: kinesis.IStream, options: AutoscalingOptions): void;
+
+  /**
+   * The open shard count the autoscaler publishes each run: divide per-shard capacity by it in alarms and graphs.
+   * Published in the `KinesisAutoscaler` namespace with a `StreamName` dimension.
+   */
+  public metricOpenShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return autoscalerMetric(AUTOSCALER_METRICS.openShards, stream, cloudwatch.Stats.MAXIMUM, props);
   }
 
+  /** The shard count the policy wants for `stream`. */
+  public metricTargetShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return autoscalerMetric(AUTOSCALER_METRICS.targetShards, stream, cloudwatch.Stats.MAXIMUM, props);
+  }
+
+  /** 1 for each run in which demand on `stream` wanted more than maxShards. */
+  public metricPinnedAtMaxShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return autoscalerMetric(AUTOSCALER_METRICS.pinnedAtMax, stream, cloudwatch.Stats.MAXIMUM, props);
+  }
+
+  /** UpdateShardCount calls left for `stream` in the rolling 24 hours. */
+  public metricUpdateShardCountCallsRemaining(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return autoscalerMetric(AUTOSCALER_METRICS.updateShardCountCallsRemaining, stream, cloudwatch.Stats.MINIMUM, props);
+  }
+
+  /** Resharding operations (UpdateShardCount, SplitShard, MergeShards) started on `stream`. */
+  public metricScalingOperations(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return autoscalerMetric(AUTOSCALER_METRICS.scalingOperations, stream, cloudwatch.Stats.SUM, props);
+  }
+
+  /** Runs in which scaling `stream` failed. */
+  public metricErrors(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return autoscalerMetric(AUTOSCALER_METRICS.errors, stream, cloudwatch.Stats.SUM, props);
+  }
+}
+
+/**
+ * The shard autoscaler: one Lambda function, run on a schedule, that scales every stream registered with it against
+ * its CloudWatch metrics. Settings live in SSM parameters, one set per registering stack, never on the stream, so
+ * changing them never makes CloudFormation touch the stream.
+ *
+ * By default each stack gets its own (`ShardAutoscaler.of(scope)`). For a fleet, define one per account and region
+ * with an `autoscalerName`, and reference it from other stacks with `ShardAutoscaler.fromAutoscalerName()`.
+ */
+export class ShardAutoscaler extends ShardAutoscalerBase {
+  /**
+   * The autoscaler streams of `scope`'s stack use: the one defined or referenced directly in the stack, or a new one
+   * with default props.
+   */
+  public static of(scope: IConstruct): IShardAutoscaler {
+    const stack = Stack.of(scope);
+    return stackAutoscaler(stack) ?? new ShardAutoscaler(stack, 'ShardAutoscaler');
+  }
+
+  /**
+   * An autoscaler defined in another stack of this account and region, found by its name. Streams added to it are
+   * registered by this stack (SSM parameters under the autoscaler's path, and a tag on each stream), with no
+   * CloudFormation export between the stacks. Define it directly in the stack to make it what `ShardAutoscaler.of()`
+   * and every autoscaled `KinesisStream` of the stack use.
+   *
+   * @param autoscalerName the `autoscalerName` of the autoscaler
+   */
+  public static fromAutoscalerName(scope: Construct, id: string, autoscalerName: string): IShardAutoscaler {
+    return new ImportedShardAutoscaler(scope, id, autoscalerName);
+  }
+
+  /** The autoscaler's name, unique in its account and region. */
+  public readonly autoscalerName: string;
   /** The function that scales the streams. */
   public readonly function: lambda.IFunction;
   /** The schedule that runs it. */
   public readonly rule: events.Rule;
   /** Where every decision is logged, one JSON line each. */
   public readonly logGroup: logs.ILogGroup;
+  /** In ALARM when the function has not run, or its runs failed, in 2 of the last 3 periods: nothing is being scaled. */
+  public readonly stoppedAlarm: cloudwatch.Alarm;
 
-  private readonly entries: ManagedStreamInput[] = [];
+  private readonly registration: StreamRegistration;
+  private readonly explicitName: boolean;
   private readonly streamStatement = new iam.PolicyStatement({ actions: KINESIS_ACTIONS });
   private readonly role: iam.Role;
   private readonly logRetention: logs.RetentionDays;
+  private readonly alarmActionArns = new Set<string>();
   private reconciler?: { fn: lambda.Function; statement: iam.PolicyStatement };
 
   constructor(scope: Construct, id: string, props: ShardAutoscalerProps = {}) {
@@ -153,10 +259,13 @@ export class ShardAutoscaler extends Construct {
     if (scope !== stack) {
       throw new Error(`ShardAutoscaler must be created directly in a Stack (one per stack), not in ${scope.node.path}; use ShardAutoscaler.of(this)`);
     }
-    const others = stack.node.children.filter((child) => child instanceof ShardAutoscaler && child !== this);
+    const others = stack.node.children.filter((child) => isAutoscaler(child) && child !== this);
     if (others.length > 0) {
       throw new Error(`stack ${stack.stackName} already has a ShardAutoscaler (${others[0].node.id}); one function manages all of a stack's streams, so use ShardAutoscaler.of(this)`);
     }
+    validateAutoscalerName('autoscalerName', props.autoscalerName);
+    this.explicitName = props.autoscalerName !== undefined;
+    this.autoscalerName = props.autoscalerName ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     this.role = new iam.Role(this, 'Role', {
@@ -174,6 +283,13 @@ export class ShardAutoscaler extends Construct {
       actions: ['events:PutEvents'],
       resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
     }));
+    this.grantTaggedStreams(stack);
+    const path = settingsPath(this.autoscalerName);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ssm:GetParametersByPath'],
+      resources: [path.slice(1, -1), `${path.slice(1)}*`].map((resourceName) => stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName })),
+    }));
+    const settingsParameters = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${path.slice(1)}*` });
     const fn = new AutoscalerFunction(this, 'Function', {
       description: 'Scales Kinesis streams against their CloudWatch metrics (cdk-kinesis-autoscaling)',
       architecture: lambda.Architecture.ARM_64,
@@ -191,41 +307,44 @@ export class ShardAutoscaler extends Construct {
     this.function = fn;
     acknowledgeFindings(this.role.node.findChild('DefaultPolicy'), {
       id: 'AwsSolutions-IAM5',
-      appliesTo: ['Resource::*'],
-      reason: 'cloudwatch:GetMetricData and kinesis:DescribeLimits act on the account and accept no resource narrower than "*"; every Kinesis stream action is scoped to the managed streams\' ARNs',
+      appliesTo: ['*', taggedStreamsArn(stack), settingsParameters].map((arn) => `Resource::${arn === '*' ? arn : nagResourceName(this, arn)}`),
+      reason: 'cloudwatch:GetMetricData and kinesis:DescribeLimits act on the account and accept no resource narrower than "*"; ' +
+        'stream actions are allowed only on streams tagged with this autoscaler\'s name (or listed by ARN), and reading settings only under its own SSM path',
     });
     const notRetried = 'It runs on a schedule, and a failed tick is deliberately not retried (the next tick, a minute later, reads fresher metrics and repeats the decision), so there is no event worth keeping in a dead-letter queue.';
     acknowledgeServiceFunction(fn, this.role, this.logGroup, notRetried);
     acknowledgeFindings(fn, { id: 'Serverless-LambdaAsyncFailureDestination', reason: notRetried });
 
+    const schedule = props.schedule ?? events.Schedule.rate(Duration.minutes(1));
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'Runs the Kinesis shard autoscaler',
-      schedule: props.schedule ?? events.Schedule.rate(Duration.minutes(1)),
+      schedule,
     });
+    const location: SettingsLocation = { settingsPath: path };
     this.rule.addTarget(new targets.LambdaFunction(fn, {
-      // Rendered at synth, once every stream has been added.
-      event: events.RuleTargetInput.fromObject(Lazy.any({ produce: (): AutoscalerInput => ({ streams: this.entries }) })),
+      event: events.RuleTargetInput.fromObject(location),
       retryAttempts: 0,
       maxEventAge: Duration.minutes(1),
     }));
     acknowledgeFindings(this.rule, { id: 'Serverless-EventBusDLQ', reason: notRetried });
+    this.stoppedAlarm = this.createStoppedAlarm(fn, schedule);
+    this.addAlarmAction(...props.alarmActions ?? []);
 
+    this.registration = new StreamRegistration(this, 'Settings', this.autoscalerName);
     this.node.addValidation({ validate: () => this.validate() });
   }
 
   /**
-   * Scales `stream` with these options. The stream may be any `IStream` of this stack's account and region,
+   * Scales `stream` with these options. The stream may be any `IStream` of this autoscaler's account and region,
    * including one imported by ARN; its template shard count is never changed.
    */
   public addStream(stream: kinesis.IStream, options: AutoscalingOptions): void {
     const settings = validateAutoscaling(options);
-    this.assertSameEnvironment(stream);
-    if (this.entries.some((entry) => !Token.isUnresolved(stream.streamName) && entry.streamName === stream.streamName)) {
-      throw new Error(`stream ${stream.streamName} is already managed by this ShardAutoscaler; add each stream once`);
+    assertSameEnvironment(stream, Stack.of(this), `the autoscaler ${this.autoscalerName}`);
+    if (this.registration.register(stream, settings) === 'arn') {
+      this.streamStatement.addResources(stream.streamArn);
+      if (this.streamStatement.resources.length === 1) this.role.addToPrincipalPolicy(this.streamStatement);
     }
-    this.entries.push({ streamName: stream.streamName, ...settings });
-    this.streamStatement.addResources(stream.streamArn);
-    if (this.entries.length === 1) this.role.addToPrincipalPolicy(this.streamStatement);
 
     const reconcile = options.reconcile ?? ReconcileMode.OFF;
     if (reconcile !== ReconcileMode.OFF) {
@@ -244,47 +363,66 @@ export class ShardAutoscaler extends Construct {
     }
   }
 
+  /** Adds actions to the alarm raised when the autoscaler stops; an action already there is not added twice. */
+  public addAlarmAction(...actions: cloudwatch.IAlarmAction[]): void {
+    const stack = Stack.of(this);
+    for (const action of actions) {
+      const arn = JSON.stringify(stack.resolve(action.bind(this, this.stoppedAlarm).alarmActionArn));
+      if (this.alarmActionArns.has(arn)) continue;
+      this.alarmActionArns.add(arn);
+      this.stoppedAlarm.addAlarmAction(action);
+    }
+  }
+
   /**
-   * The open shard count the autoscaler publishes each run: divide per-shard capacity by it in alarms and graphs.
-   * Published in the `KinesisAutoscaler` namespace with a `StreamName` dimension.
+   * Stream actions on any stream of the account and region that carries this autoscaler's tag: one statement for a
+   * thousand streams of many stacks, where listing their ARNs would pass IAM's 10,240-character inline policy limit.
+   * Only tags of the autoscaler's own state may be written.
    */
-  public metricOpenShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(AUTOSCALER_METRICS.openShards, stream, { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  private grantTaggedStreams(stack: Stack): void {
+    const streams = taggedStreamsArn(stack);
+    const tagged = { StringEquals: { [`aws:ResourceTag/${AUTOSCALER_TAG}`]: this.autoscalerName } };
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: KINESIS_ACTIONS.filter((action) => action !== 'kinesis:AddTagsToStream'),
+      resources: [streams],
+      conditions: tagged,
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['kinesis:AddTagsToStream'],
+      resources: [streams],
+      conditions: { ...tagged, 'ForAllValues:StringLike': { 'aws:TagKeys': [`${STATE_TAG_PREFIX}*`] } },
+    }));
   }
 
-  /** The shard count the policy wants for `stream`. */
-  public metricTargetShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(AUTOSCALER_METRICS.targetShards, stream, { statistic: cloudwatch.Stats.MAXIMUM, ...props });
-  }
-
-  /** 1 for each run in which demand on `stream` wanted more than maxShards. */
-  public metricPinnedAtMaxShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(AUTOSCALER_METRICS.pinnedAtMax, stream, { statistic: cloudwatch.Stats.MAXIMUM, ...props });
-  }
-
-  /** UpdateShardCount calls left for `stream` in the rolling 24 hours. */
-  public metricUpdateShardCountCallsRemaining(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(AUTOSCALER_METRICS.updateShardCountCallsRemaining, stream, { statistic: cloudwatch.Stats.MINIMUM, ...props });
-  }
-
-  /** Resharding operations (UpdateShardCount, SplitShard, MergeShards) started on `stream`. */
-  public metricScalingOperations(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(AUTOSCALER_METRICS.scalingOperations, stream, { statistic: cloudwatch.Stats.SUM, ...props });
-  }
-
-  /** Runs in which scaling `stream` failed. */
-  public metricErrors(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(AUTOSCALER_METRICS.errors, stream, { statistic: cloudwatch.Stats.SUM, ...props });
-  }
-
-  private metric(metricName: string, stream: kinesis.IStream, props: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: AUTOSCALER_NAMESPACE,
-      metricName,
-      dimensionsMap: { [AUTOSCALER_DIMENSION]: stream.streamName },
-      period: Duration.minutes(1),
-      ...props,
+  /**
+   * The function's own health: runs counted per period (missing data is breaching, so a disabled schedule or a
+   * deleted function alarms) and failed runs. The period covers at least one scheduled run.
+   */
+  private createStoppedAlarm(fn: lambda.Function, schedule: events.Schedule): cloudwatch.Alarm {
+    const period = Duration.minutes(Math.max(5, scheduleMinutes(schedule)));
+    const alarm = new cloudwatch.Alarm(this, 'Stopped', {
+      metric: new cloudwatch.MathExpression({
+        label: 'autoscaler stopped or failing',
+        expression: 'IF(FILL(runs, 0) < 1 OR FILL(failures, 0) >= 1, 1, 0)',
+        usingMetrics: {
+          runs: fn.metricInvocations({ statistic: cloudwatch.Stats.SUM }),
+          failures: fn.metricErrors({ statistic: cloudwatch.Stats.SUM }),
+        },
+        period,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      alarmDescription: `The Kinesis shard autoscaler ${this.autoscalerName} has not run, or its runs failed, in 2 of the last 3 periods: none of its streams is being scaled. ` +
+        'First: check that its schedule rule is enabled, then read its log group for the failure (settings in SSM, permissions, timeout).',
     });
+    acknowledgeFindings(alarm, {
+      id: 'NIST.800.53.R5-CloudWatchAlarmAction',
+      reason: 'Its actions come from alarmActions and from the stream alarms of the same stack; without any, it still shows in the console.',
+    });
+    return alarm;
   }
 
   private reconcilerFunction(): { fn: lambda.Function; statement: iam.PolicyStatement } {
@@ -316,34 +454,102 @@ export class ShardAutoscaler extends Construct {
     return this.reconciler;
   }
 
-  private assertSameEnvironment(stream: kinesis.IStream): void {
-    const stack = Stack.of(this);
-    const arn = Arn.split(stream.streamArn, ArnFormat.SLASH_RESOURCE_NAME);
-    const differs = (theirs: string | undefined, ours: string) =>
-      theirs !== undefined && !Token.isUnresolved(theirs) && !Token.isUnresolved(ours) && theirs !== ours;
-    if (differs(arn.region, stack.region) || differs(arn.account, stack.account)) {
-      const where = (account: string | undefined, region: string | undefined) =>
-        `account ${readable(account, 'the deploying account')} and region ${readable(region, 'the deploying region')}`;
-      throw new Error(`stream ${readable(arn.resourceName, 'with a deploy-time name')} is in ${where(arn.account, arn.region)}, but the autoscaler of ` +
-        `stack ${stack.stackName} runs in ${where(stack.account, stack.region)}; scale a stream from a stack in its own account and region`);
-    }
-  }
-
   private validate(): string[] {
-    if (this.entries.length === 0) {
-      return ['ShardAutoscaler manages no streams: add one with addStream() or the KinesisStream autoscaling prop'];
-    }
-    const estimated = JSON.stringify({
-      streams: this.entries.map((entry) => ({
-        ...entry,
-        streamName: Token.isUnresolved(entry.streamName) ? 'x'.repeat(MAX_STREAM_NAME_CHARS) : entry.streamName,
-      })),
-    }).length;
-    if (estimated > MAX_TARGET_INPUT_CHARS) {
-      return [`the settings of ${this.entries.length} streams need up to ${estimated} characters, more than the ${MAX_TARGET_INPUT_CHARS} EventBridge allows in one schedule's payload; manage some of these streams from another stack`];
+    if (this.registration.size === 0 && !this.explicitName) {
+      return ['ShardAutoscaler manages no streams: add one with addStream() or the KinesisStream autoscaling prop, or give it an autoscalerName for streams of other stacks'];
     }
     return [];
   }
+}
+
+/**
+ * An autoscaler of another stack, referenced by name: streams added here are registered by this stack (its own SSM
+ * documents under the autoscaler's path, and the autoscaler's tag on each stream). Nothing refers to the other
+ * stack's resources, so either stack can be deployed or deleted on its own.
+ */
+class ImportedShardAutoscaler extends ShardAutoscalerBase {
+  public readonly autoscalerName: string;
+  private readonly registration: StreamRegistration;
+
+  constructor(scope: Construct, id: string, autoscalerName: string) {
+    super(scope, id);
+    validateAutoscalerName('autoscalerName', autoscalerName);
+    if (Token.isUnresolved(autoscalerName)) {
+      throw new Error('autoscalerName must be known at synth time, received a token: it names SSM parameters and a tag');
+    }
+    const stack = Stack.of(this);
+    const others = stack.node.children.filter((child) => child !== this && isAutoscaler(child));
+    if (scope === stack && others.length > 0) {
+      throw new Error(`stack ${stack.stackName} already has a ShardAutoscaler (${others[0].node.id}); a stack registers its streams with one autoscaler`);
+    }
+    this.autoscalerName = autoscalerName;
+    this.registration = new StreamRegistration(this, 'Settings', autoscalerName);
+  }
+
+  public addStream(stream: kinesis.IStream, options: AutoscalingOptions): void {
+    const settings = validateAutoscaling(options);
+    if ((options.reconcile ?? ReconcileMode.OFF) !== ReconcileMode.OFF) {
+      throw new Error(`reconcile must be ReconcileMode.OFF for an autoscaler of another stack (${this.autoscalerName}), received ${options.reconcile}; the deploy-time reconciler runs in the autoscaler's own stack`);
+    }
+    assertSameEnvironment(stream, Stack.of(this), `the autoscaler ${this.autoscalerName}`);
+    if (this.registration.register(stream, settings) === 'arn') {
+      Annotations.of(this).addWarningV2('cdk-kinesis-autoscaling:untaggedStream',
+        `stream ${readable(stream.streamName, 'with a deploy-time name')} is not created by this app, so it cannot be tagged for the autoscaler ${this.autoscalerName}, ` +
+        `which may act only on streams tagged ${AUTOSCALER_TAG}=${this.autoscalerName}. Tag it yourself, or its scaling fails with AccessDenied.`);
+    }
+  }
+}
+
+function isAutoscaler(construct: IConstruct): construct is ShardAutoscalerBase {
+  return construct instanceof ShardAutoscalerBase;
+}
+
+/** The autoscaler defined or referenced directly in the stack, if any. */
+function stackAutoscaler(stack: Stack): IShardAutoscaler | undefined {
+  return stack.node.children.find(isAutoscaler);
+}
+
+function autoscalerMetric(metricName: string, stream: kinesis.IStream, statistic: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: AUTOSCALER_NAMESPACE,
+    metricName,
+    dimensionsMap: { [AUTOSCALER_DIMENSION]: stream.streamName },
+    period: Duration.minutes(1),
+    statistic,
+    ...props,
+  });
+}
+
+function validateAutoscalerName(prop: string, name: string | undefined): void {
+  if (name === undefined || Token.isUnresolved(name)) return;
+  if (!AUTOSCALER_NAME_PATTERN.test(name)) {
+    throw new Error(`${prop} must be 1 to 64 characters from [a-zA-Z0-9_.-], received ${JSON.stringify(name)}`);
+  }
+}
+
+/** Minutes between two runs of a `rate()` schedule; 60 for a cron schedule, whose gaps vary. */
+function scheduleMinutes(schedule: events.Schedule): number {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule.expressionString);
+  if (!match) return 60;
+  const unit = match[2].startsWith('minute') ? 1 : match[2].startsWith('hour') ? 60 : 24 * 60;
+  return Number(match[1]) * unit;
+}
+
+function assertSameEnvironment(stream: kinesis.IStream, stack: Stack, who: string): void {
+  const arn = Arn.split(stream.streamArn, ArnFormat.SLASH_RESOURCE_NAME);
+  const differs = (theirs: string | undefined, ours: string) =>
+    theirs !== undefined && !Token.isUnresolved(theirs) && !Token.isUnresolved(ours) && theirs !== ours;
+  if (differs(arn.region, stack.region) || differs(arn.account, stack.account)) {
+    const where = (account: string | undefined, region: string | undefined) =>
+      `account ${readable(account, 'the deploying account')} and region ${readable(region, 'the deploying region')}`;
+    throw new Error(`stream ${readable(arn.resourceName, 'with a deploy-time name')} is in ${where(arn.account, arn.region)}, but ${who} ` +
+      `of stack ${stack.stackName} runs in ${where(stack.account, stack.region)}; scale a stream from a stack in its own account and region`);
+  }
+}
+
+/** Every stream of the stack's account and region: the tag condition, not the ARN, picks the managed ones. */
+function taggedStreamsArn(stack: Stack): string {
+  return stack.formatArn({ service: 'kinesis', resource: 'stream', resourceName: '*' });
 }
 
 /** A value for a message: tokens read as what they stand for, never as `${Token[...]}`. */

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Lazy, Names, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -6,22 +6,64 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConsumerMetrics } from './consumer-metrics';
+import { watchTemplateBudget } from './private/template-budget';
 import { assertIntegerInRange } from './private/validation';
-import { ShardAutoscaler } from './shard-autoscaler';
+import { IShardAutoscaler, ShardAutoscaler } from './shard-autoscaler';
 
-/** Changes to one alarm's defaults. */
-export interface AlarmOverride {
+/** Changes to one signal of a health alarm. */
+export interface SignalOverride {
   /**
-   * Whether the alarm is created.
+   * Whether the health alarm watches the signal.
    *
    * @default true
    */
   readonly enabled?: boolean;
 
   /**
+   * The value the signal's statistic is compared with, in the metric's unit.
+   *
+   * @default - the signal's own (see the README's alarm table)
+   */
+  readonly threshold?: number;
+}
+
+/** Changes to how the health alarms are evaluated. */
+export interface HealthAlarmOverride {
+  /**
+   * Whether the stream's health alarm is created. Consumer and Lambda consumer alarms follow their own signals.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * How many one-minute periods are evaluated, from 1 to 1,440.
+   *
+   * @default 5
+   */
+  readonly evaluationPeriods?: number;
+
+  /**
+   * How many of the evaluated periods must have a breaching signal, from 1 to evaluationPeriods.
+   *
+   * @default 3
+   */
+  readonly datapointsToAlarm?: number;
+}
+
+/** Changes to one opt-in warning alarm. */
+export interface AlarmOverride {
+  /**
+   * Whether the alarm is created.
+   *
+   * @default false
+   */
+  readonly enabled?: boolean;
+
+  /**
    * The value the statistic is compared with, in the metric's unit.
    *
-   * @default - the alarm's own threshold (see the README's alarm table)
+   * @default - the alarm's own (see the README's alarm table)
    */
   readonly threshold?: number;
 
@@ -40,37 +82,41 @@ export interface AlarmOverride {
   readonly datapointsToAlarm?: number;
 }
 
-/** Per-alarm overrides; each alarm not named keeps its defaults. */
+/** Overrides per signal of the health alarms, for their evaluation, and for the opt-in warnings. */
 export interface StreamAlarmOverrides {
-  /** The oldest unread record is past half the retention period: records are about to expire unread. @default - enabled */
-  readonly iteratorAge?: AlarmOverride;
-  /** Shared-throughput readers have stayed more than a minute behind for 15 minutes. @default - enabled */
+  /** How the health alarms (the stream's, and those of consumers and Lambda consumers) are evaluated. @default - 3 of 5 minutes */
+  readonly health?: HealthAlarmOverride;
+  /** Writes refused for throughput (WriteProvisionedThroughputExceeded, Average). @default - enabled, 0.01 */
+  readonly writeThrottling?: SignalOverride;
+  /**
+   * Records of PutRecords calls that failed for an internal error, not throughput (Sum): opt-in, since producers
+   * retry them and AWS reports them as rare. @default - not watched; 1 when enabled
+   */
+  readonly putRecordsFailedRecords?: SignalOverride;
+  /** The share of PutRecord calls that succeed (Average). @default - enabled, 0.95 */
+  readonly putRecordSuccess?: SignalOverride;
+  /** The share of PutRecords calls that succeed (Average). @default - enabled, 0.95 */
+  readonly putRecordsSuccess?: SignalOverride;
+  /**
+   * GetRecords calls refused for throughput (ReadProvisionedThroughputExceeded, Average): opt-in, since a refused
+   * call also lowers readSuccess. @default - not watched; 0.01 when enabled
+   */
+  readonly readThrottling?: SignalOverride;
+  /** The share of GetRecords calls that succeed (Average). @default - enabled, 0.98 */
+  readonly readSuccess?: SignalOverride;
+  /** The age of the oldest unread record, in milliseconds (Maximum). @default - enabled, half the retention period */
+  readonly iteratorAge?: SignalOverride;
+  /** How far each enhanced fan-out consumer is behind, in milliseconds (Maximum). @default - enabled, 300,000 (5 minutes) */
+  readonly consumerLag?: SignalOverride;
+  /** Runs in which the autoscaler failed to scale the stream (Sum). @default - enabled when autoscaled, 1 */
+  readonly autoscalerErrors?: SignalOverride;
+  /** How old the last record of a Lambda consumer's batches is, in milliseconds (Maximum). @default - enabled, 300,000 */
+  readonly lambdaConsumerIteratorAge?: SignalOverride;
+  /** Failed invocations of a Lambda consumer (Sum). @default - enabled, 1 */
+  readonly lambdaConsumerErrors?: SignalOverride;
+  /** Warning: shared-throughput readers more than a minute behind for 15 minutes. @default - not created */
   readonly iteratorAgeWarning?: AlarmOverride;
-  /** Writes are being refused for throughput. @default - enabled */
-  readonly writeThrottling?: AlarmOverride;
-  /** Reads are being refused for throughput. @default - enabled */
-  readonly readThrottling?: AlarmOverride;
-  /** PutRecords calls return records that failed for a reason other than throughput. @default - enabled */
-  readonly putRecordsFailedRecords?: AlarmOverride;
-  /** PutRecord calls are failing. @default - enabled */
-  readonly putRecordSuccess?: AlarmOverride;
-  /** PutRecords calls are failing. @default - enabled */
-  readonly putRecordsSuccess?: AlarmOverride;
-  /** GetRecords calls are failing. @default - enabled */
-  readonly readSuccess?: AlarmOverride;
-  /** An enhanced fan-out consumer has stayed more than a minute behind for 15 minutes (one alarm per consumer). @default - enabled */
-  readonly consumerLag?: AlarmOverride;
-  /** An enhanced fan-out consumer re-subscribes faster than once per second per shard (one alarm per consumer). @default - enabled */
-  readonly consumerRateExceeded?: AlarmOverride;
-  /** A Lambda consumer has stayed more than a minute behind for 15 minutes (one alarm per function). @default - enabled */
-  readonly lambdaConsumerIteratorAge?: AlarmOverride;
-  /** A Lambda consumer's invocations are failing (one alarm per function). @default - enabled */
-  readonly lambdaConsumerErrors?: AlarmOverride;
-  /** The autoscaler failed to scale this stream, or stopped reporting on it. @default - enabled when autoscaled */
-  readonly autoscalerErrors?: AlarmOverride;
-  /** Writes are throttled while the autoscaler is held at maxShards. @default - enabled when autoscaled */
-  readonly autoscalerPinnedAtMax?: AlarmOverride;
-  /** All 10 UpdateShardCount calls of the rolling 24 hours are spent. @default - enabled when autoscaled */
+  /** Warning: all 10 UpdateShardCount calls of the rolling 24 hours are spent. @default - not created */
   readonly autoscalerBudgetExhausted?: AlarmOverride;
 }
 
@@ -91,16 +137,18 @@ export interface StreamAlarmsOptions {
   readonly alarmTopic?: sns.ITopic;
 
   /**
-   * Changes to individual alarms.
+   * Changes to signals, to the evaluation, and the opt-in warnings.
    *
-   * @default - every alarm with its defaults
+   * @default - every signal with its defaults, no warnings
    */
   readonly overrides?: StreamAlarmOverrides;
 
   /**
-   * Whether to create the composite "stream unhealthy" alarm over every critical alarm.
+   * Whether to create a composite "stream unhealthy" alarm over every critical alarm. With one critical alarm (the
+   * usual case: the health alarm) that alarm is itself "stream unhealthy" and no composite is needed.
    *
-   * @default true
+   * @default - created once there is more than one critical alarm (a Lambda consumer, a consumer beyond what the
+   * health alarm holds, or `addToCompositeAlarm`)
    */
   readonly compositeAlarm?: boolean;
 }
@@ -125,54 +173,78 @@ export interface StreamAlarmsProps extends StreamAlarmsOptions {
   readonly consumers?: kinesis.IStreamConsumer[];
 
   /**
-   * The autoscaler that scales the stream, for its own alarms.
+   * The autoscaler that scales the stream, for its errors signal.
    *
-   * @default - no autoscaler alarms
+   * @default - no autoscaler signal
    */
-  readonly autoscaler?: ShardAutoscaler;
+  readonly autoscaler?: IShardAutoscaler;
 }
 
-type OverrideKey = keyof StreamAlarmOverrides;
+type SignalKey = 'writeThrottling' | 'putRecordsFailedRecords' | 'putRecordSuccess' | 'putRecordsSuccess' | 'readThrottling' | 'readSuccess'
+| 'iteratorAge' | 'consumerLag' | 'autoscalerErrors' | 'lambdaConsumerIteratorAge' | 'lambdaConsumerErrors';
+type WarningKey = 'iteratorAgeWarning' | 'autoscalerBudgetExhausted';
+const SIGNAL_KEYS: readonly SignalKey[] = [
+  'writeThrottling', 'putRecordsFailedRecords', 'putRecordSuccess', 'putRecordsSuccess', 'readThrottling', 'readSuccess',
+  'iteratorAge', 'consumerLag', 'autoscalerErrors', 'lambdaConsumerIteratorAge', 'lambdaConsumerErrors',
+];
+const WARNING_KEYS: readonly WarningKey[] = ['iteratorAgeWarning', 'autoscalerBudgetExhausted'];
+/** Keys of earlier releases, with where their concern went. */
+const RETIRED_KEYS: Readonly<Record<string, string>> = {
+  consumerRateExceeded: 'a consumer that re-subscribes too fast falls behind, which the consumerLag signal watches',
+  autoscalerPinnedAtMax: 'throttling while held at maxShards is write throttling, which the writeThrottling signal watches',
+};
 
-interface AlarmSpec {
-  readonly key: OverrideKey;
-  readonly id: string;
-  readonly metric: cloudwatch.IMetric;
+/** One metric of a health alarm and the condition under which it breaches. */
+interface Signal {
+  readonly key: SignalKey;
+  readonly metric: cloudwatch.Metric;
   readonly threshold: number;
-  readonly comparison: cloudwatch.ComparisonOperator;
-  readonly evaluationPeriods: number;
-  readonly datapointsToAlarm: number;
-  readonly treatMissingData: cloudwatch.TreatMissingData;
-  /** Critical alarms feed the composite alarm; warnings do not. */
-  readonly critical: boolean;
-  readonly description: string;
+  /** `>=` breaches at or above the threshold; `<=` at or below. */
+  readonly comparison: '>=' | '<=';
+  /** The value a minute without data counts as: never a breach. */
+  readonly missingAs: number;
 }
 
-const MINUTE_MS = 60_000;
-/** "More than a minute behind" is the AWS Streaming Data Solution's consumer threshold. */
-const BEHIND_MS = MINUTE_MS;
-const GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
-const LTE = cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD;
-const { IGNORE, NOT_BREACHING, BREACHING } = cloudwatch.TreatMissingData;
+/** CloudWatch alarms on metric math read at most 10 metrics (a hard limit). */
+const MAX_METRICS_PER_ALARM = 10;
+const MINUTE = Duration.minutes(1);
+const DEFAULT_EVALUATION = { evaluationPeriods: 5, datapointsToAlarm: 3 };
+const DEFAULT_THRESHOLDS: Readonly<Record<Exclude<SignalKey, 'iteratorAge'>, number>> = {
+  writeThrottling: 0.01,
+  putRecordsFailedRecords: 1,
+  putRecordSuccess: 0.95,
+  putRecordsSuccess: 0.95,
+  readThrottling: 0.01,
+  readSuccess: 0.98,
+  consumerLag: 5 * 60_000,
+  autoscalerErrors: 1,
+  lambdaConsumerIteratorAge: 5 * 60_000,
+  lambdaConsumerErrors: 1,
+};
 
 /**
- * The alarms AWS recommends for a Kinesis data stream, with thresholds, periods and missing-data treatment chosen
- * for each, and descriptions that tell the operator what is wrong and what to do first. Every metric carries the
- * stream's `StreamName` dimension (and `ConsumerName` for a consumer), so every alarm receives data.
+ * The alarms AWS recommends for a Kinesis data stream, as one metric-math "health" alarm per stream: every signal
+ * (write throttling, failed puts, read failures and throttling, records near expiry, consumer lag, autoscaler
+ * errors) keeps its own metric and threshold, and the alarm fires when any of them breaches in 3 of the last 5
+ * minutes. One alarm per stream is what lets a hundred streams fit in one stack; its description says what to do
+ * first for each signal. Every metric carries the stream's `StreamName` dimension (and `ConsumerName` for a
+ * consumer), so every signal receives data.
  *
- * No alarm embeds a shard count: throttling is alarmed on its shard-independent Average, and the autoscaler's own
- * alarms read the metrics it publishes.
+ * No signal embeds a shard count: throttling is watched on its shard-independent Average.
  */
 export class StreamAlarms extends Construct {
-  /** The composite "stream unhealthy" alarm, in ALARM when any critical alarm is. */
-  public readonly unhealthy?: cloudwatch.CompositeAlarm;
+  /** The stream's health alarm, unless `overrides.health.enabled` is false. */
+  public readonly health?: cloudwatch.Alarm;
 
   private readonly stream: kinesis.IStream;
   private readonly overrides: StreamAlarmOverrides;
   private readonly actions: cloudwatch.IAlarmAction[];
+  private readonly evaluation: { evaluationPeriods: number; datapointsToAlarm: number };
   private readonly created: cloudwatch.Alarm[] = [];
-  private readonly byKey = new Map<OverrideKey, cloudwatch.Alarm[]>();
+  private readonly signals: Signal[] = [];
   private readonly critical: cloudwatch.IAlarm[] = [];
+  private readonly compositeWanted?: boolean;
+  private composite?: cloudwatch.CompositeAlarm;
 
   constructor(scope: Construct, id: string, props: StreamAlarmsProps) {
     super(scope, id);
@@ -180,127 +252,58 @@ export class StreamAlarms extends Construct {
     validateOverrides(this.overrides);
     this.stream = props.stream;
     this.actions = [...(props.alarmActions ?? []), ...(props.alarmTopic ? [new actions.SnsAction(props.alarmTopic)] : [])];
+    this.compositeWanted = props.compositeAlarm;
+    this.evaluation = healthEvaluation(this.overrides.health);
+    watchTemplateBudget(this);
 
     const retention = props.retentionPeriod ?? Duration.hours(24);
-    const iteratorAgeOverride = this.overrides.iteratorAge?.threshold;
-    if (retention.isUnresolved() && iteratorAgeOverride === undefined) {
+    if (retention.isUnresolved() && this.overrides.iteratorAge?.threshold === undefined) {
       Annotations.of(this).addWarningV2('cdk-kinesis-autoscaling:iteratorAgeThreshold',
-        'retentionPeriod is a token, so the iterator-age alarm uses half of the shortest retention (12 hours); set overrides.iteratorAge.threshold to half of the real one');
+        'retentionPeriod is a token, so the iterator-age signal uses half of the shortest retention (12 hours); set overrides.iteratorAge.threshold to half of the real one');
     }
     // A token retention can be anything from 24 hours: half the shortest alarms early rather than too late.
     const halfRetentionMs = (retention.isUnresolved() ? Duration.hours(24) : retention).toMilliseconds() / 2;
 
     // IStream.metric carries the AWS/Kinesis namespace and the StreamName dimension.
-    const kinesisMetric = (metricName: string, statistic: string) => props.stream.metric(metricName, { statistic, period: Duration.minutes(1) });
-    const name = this.streamLabel();
-
-    this.addAlarm({
-      key: 'iteratorAge',
-      id: 'IteratorAge',
-      critical: true,
-      metric: kinesisMetric('GetRecords.IteratorAgeMilliseconds', cloudwatch.Stats.MAXIMUM),
-      threshold: halfRetentionMs,
-      comparison: GTE,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 5,
-      treatMissingData: IGNORE,
-      description: `${name}: the oldest unread record is older than half the retention period; records will expire unread (data loss). ` +
-        'First: check that every shared-throughput reader is running and not failing on a record; scale the readers out or raise retention to buy time.',
-    });
-    this.addAlarm({
-      key: 'iteratorAgeWarning',
-      id: 'IteratorAgeWarning',
-      critical: false,
-      metric: kinesisMetric('GetRecords.IteratorAgeMilliseconds', cloudwatch.Stats.MAXIMUM),
-      threshold: BEHIND_MS,
-      comparison: GTE,
-      evaluationPeriods: 15,
-      datapointsToAlarm: 15,
-      treatMissingData: IGNORE,
-      description: `${name}: shared-throughput readers have been more than a minute behind for 15 minutes. ` +
-        'First: look for read throttling or a slow or failing reader, before the lag reaches the retention period.',
-    });
-    this.addAlarm({
-      key: 'writeThrottling',
-      id: 'WriteThrottling',
-      critical: true,
-      metric: kinesisMetric('WriteProvisionedThroughputExceeded', cloudwatch.Stats.AVERAGE),
-      threshold: 0.01,
-      comparison: GTE,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      treatMissingData: NOT_BREACHING,
-      description: `${name}: more than 1 % of writes are refused for throughput in 3 of the last 5 minutes; producers are retrying or dropping records. ` +
-        'First: check the shard count against demand (and maxShards if autoscaled), then partition-key skew (a hot shard).',
-    });
-    this.addAlarm({
-      key: 'readThrottling',
-      id: 'ReadThrottling',
-      critical: true,
-      metric: kinesisMetric('ReadProvisionedThroughputExceeded', cloudwatch.Stats.AVERAGE),
-      threshold: 0.01,
-      comparison: GTE,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      treatMissingData: NOT_BREACHING,
-      description: `${name}: more than 1 % of GetRecords calls are refused in 3 of the last 5 minutes; shared-throughput readers exceed 5 reads/s or 2 MiB/s per shard. ` +
-        'First: move a reader to its own enhanced fan-out consumer, or slow its polling.',
-    });
-    this.addAlarm({
-      key: 'putRecordsFailedRecords',
-      id: 'PutRecordsFailedRecords',
-      critical: true,
-      metric: kinesisMetric('PutRecords.FailedRecords', cloudwatch.Stats.SUM),
-      threshold: 1,
-      comparison: GTE,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      treatMissingData: NOT_BREACHING,
-      description: `${name}: PutRecords calls return records that failed for an internal error (not throttling) in 3 of the last 5 minutes. ` +
-        'First: make sure producers retry the failed records of each response; if it persists, open an AWS support case.',
-    });
-    for (const [key, alarmId, api] of [['putRecordSuccess', 'PutRecordSuccess', 'PutRecord'], ['putRecordsSuccess', 'PutRecordsSuccess', 'PutRecords']] as const) {
-      this.addAlarm({
-        key,
-        id: alarmId,
-        critical: true,
-        metric: kinesisMetric(`${api}.Success`, cloudwatch.Stats.AVERAGE),
-        threshold: 0.95,
-        comparison: LTE,
-        evaluationPeriods: 5,
-        datapointsToAlarm: 3,
-        treatMissingData: NOT_BREACHING,
-        description: `${name}: fewer than 95 % of ${api} calls succeed in 3 of the last 5 minutes. ` +
-          'First: check the producers\' errors (throttling, KMS access to the stream\'s key, validation).',
-      });
+    const kinesisMetric = (metricName: string, statistic: string) => props.stream.metric(metricName, { statistic, period: MINUTE });
+    this.addSignal('writeThrottling', kinesisMetric('WriteProvisionedThroughputExceeded', cloudwatch.Stats.AVERAGE), '>=');
+    if (this.overrides.putRecordsFailedRecords?.enabled === true) {
+      this.addSignal('putRecordsFailedRecords', kinesisMetric('PutRecords.FailedRecords', cloudwatch.Stats.SUM), '>=');
     }
-    this.addAlarm({
-      key: 'readSuccess',
-      id: 'GetRecordsSuccess',
-      critical: true,
-      metric: kinesisMetric('GetRecords.Success', cloudwatch.Stats.AVERAGE),
-      threshold: 0.98,
-      comparison: LTE,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      treatMissingData: NOT_BREACHING,
-      description: `${name}: fewer than 98 % of GetRecords calls succeed in 3 of the last 5 minutes. ` +
-        'First: check the readers\' errors (read throttling, expired iterators, KMS access to the stream\'s key).',
-    });
+    this.addSignal('putRecordSuccess', kinesisMetric('PutRecord.Success', cloudwatch.Stats.AVERAGE), '<=');
+    this.addSignal('putRecordsSuccess', kinesisMetric('PutRecords.Success', cloudwatch.Stats.AVERAGE), '<=');
+    // Opt-in: a refused GetRecords call is also an unsuccessful one, which readSuccess watches.
+    if (this.overrides.readThrottling?.enabled === true) {
+      this.addSignal('readThrottling', kinesisMetric('ReadProvisionedThroughputExceeded', cloudwatch.Stats.AVERAGE), '>=');
+    }
+    this.addSignal('readSuccess', kinesisMetric('GetRecords.Success', cloudwatch.Stats.AVERAGE), '<=');
+    this.addSignal('iteratorAge', kinesisMetric('GetRecords.IteratorAgeMilliseconds', cloudwatch.Stats.MAXIMUM), '>=', halfRetentionMs);
+    if (props.autoscaler) {
+      this.addSignal('autoscalerErrors', props.autoscaler.metricErrors(this.stream), '>=');
+      // The autoscaler's own "stopped" alarm (missing data breaching) notifies whoever this stream's alarms notify.
+      if (props.autoscaler instanceof ShardAutoscaler && Stack.of(props.autoscaler) === Stack.of(this)) {
+        props.autoscaler.addAlarmAction(...this.actions);
+      }
+    }
 
-    if (props.autoscaler) this.addAutoscalerAlarms(props.autoscaler, kinesisMetric('WriteProvisionedThroughputExceeded', cloudwatch.Stats.AVERAGE));
+    if (this.overrides.health?.enabled !== false) {
+      if (this.signals.length === 0) {
+        throw new Error('every signal of the health alarm is disabled, so it has nothing to watch; set overrides.health.enabled to false');
+      }
+      this.health = this.addHealthAlarm('Health', this.stream.streamName, () => this.signals,
+        `${this.streamLabel()}: a signal breached in ${this.evaluationText()} (its metrics show which). First: ` +
+        'writes throttled or failing: shard count vs demand, maxShards, a hot key, KMS access; reads failing: reader errors; ' +
+        'iterator age or lag: is the reader running or stuck; autoscaler errors: its log group.');
+    }
+    this.addWarnings(props.autoscaler, kinesisMetric('GetRecords.IteratorAgeMilliseconds', cloudwatch.Stats.MAXIMUM));
     for (const consumer of props.consumers ?? []) this.addConsumer(consumer);
+    if (this.compositeWanted === true) this.ensureComposite();
 
-    if (props.compositeAlarm ?? true) {
-      const critical = this.critical;
-      this.unhealthy = new cloudwatch.CompositeAlarm(this, 'Unhealthy', {
-        alarmDescription: `${name} is unhealthy: at least one of its critical alarms is in ALARM; the member alarm's description says what to do first.`,
-        // Consumers added later join too: the rule is rendered when the template is.
-        alarmRule: { renderAlarmRule: () => Lazy.string({ produce: () => cloudwatch.AlarmRule.anyOf(...critical).renderAlarmRule() }) },
-      });
-      this.unhealthy.addAlarmAction(...this.actions);
-    }
-    this.node.addValidation({ validate: () => this.critical.length > 0 || !this.unhealthy ? [] : ['StreamAlarms: every critical alarm is disabled, so the composite alarm has nothing to watch; set compositeAlarm: false'] });
+    this.node.addValidation({
+      validate: () => this.composite && this.critical.length === 0
+        ? ['StreamAlarms: every critical alarm is disabled, so the composite alarm has nothing to watch; set compositeAlarm: false']
+        : [],
+    });
   }
 
   /** Every metric alarm created, in creation order. */
@@ -309,152 +312,133 @@ export class StreamAlarms extends Construct {
   }
 
   /**
-   * Makes an alarm of your own (a consumer application's, say) a member of the composite "stream unhealthy" alarm.
-   * Does nothing when `compositeAlarm` is false.
+   * "Stream unhealthy": the composite alarm over every critical alarm when there is one, else the health alarm.
+   */
+  public get unhealthy(): cloudwatch.IAlarm | undefined {
+    return this.composite ?? this.critical[0];
+  }
+
+  /**
+   * Makes an alarm of your own (a consumer application's, say) a member of the composite "stream unhealthy" alarm,
+   * creating the composite alarm if needed. Does nothing when `compositeAlarm` is false.
    */
   public addToCompositeAlarm(alarm: cloudwatch.IAlarm): void {
-    this.critical.push(alarm);
+    this.addCritical(alarm);
+    this.ensureComposite();
   }
 
-  /** Adds the lag and re-subscription alarms of an enhanced fan-out consumer. */
+  /**
+   * Watches an enhanced fan-out consumer's lag: as a signal of the stream's health alarm while it has room (10
+   * metrics at most), else as an alarm of the consumer's own, named after the consumer.
+   */
   public addConsumer(consumer: kinesis.IStreamConsumer): void {
-    const id = Names.nodeUniqueId(consumer.node);
-    const label = `${this.streamLabel()} consumer ${consumer.streamConsumerName}`;
-    this.addAlarm({
-      key: 'consumerLag',
-      id: `ConsumerLag${id}`,
-      critical: true,
-      metric: ConsumerMetrics.millisBehindLatest(consumer),
-      threshold: BEHIND_MS,
-      comparison: GTE,
-      evaluationPeriods: 15,
-      datapointsToAlarm: 15,
-      treatMissingData: IGNORE,
-      description: `${label}: has been more than a minute behind the tip of the stream for 15 minutes. ` +
-        'First: check the consumer application\'s errors and processing time per batch; add workers if it keeps up on fewer shards.',
-    });
-    this.addAlarm({
-      key: 'consumerRateExceeded',
-      id: `ConsumerRateExceeded${id}`,
-      critical: true,
-      metric: ConsumerMetrics.subscribeToShardRateExceeded(consumer),
-      threshold: 1,
-      comparison: GTE,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      treatMissingData: NOT_BREACHING,
-      description: `${label}: SubscribeToShard is called more than once per second per shard in 3 of the last 5 minutes. ` +
-        'First: check that only one worker subscribes to each shard, and that it does not re-subscribe in a tight loop after errors.',
-    });
-  }
-
-  /** Adds the iterator-age and error alarms of a Lambda function that reads the stream. */
-  public addLambdaConsumer(fn: lambda.IFunction): void {
-    const id = Names.nodeUniqueId(fn.node);
-    const label = `${this.streamLabel()} Lambda consumer ${fn.functionName}`;
-    this.addAlarm({
-      key: 'lambdaConsumerIteratorAge',
-      id: `LambdaIteratorAge${id}`,
-      critical: true,
-      metric: fn.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
-      threshold: BEHIND_MS,
-      comparison: GTE,
-      evaluationPeriods: 15,
-      datapointsToAlarm: 15,
-      treatMissingData: IGNORE,
-      description: `${label}: the last record of its batches has been more than a minute old for 15 minutes. ` +
-        'First: check the function\'s errors and duration; raise parallelizationFactor or batch size if it is simply too slow.',
-    });
-    this.addAlarm({
-      key: 'lambdaConsumerErrors',
-      id: `LambdaErrors${id}`,
-      critical: true,
-      metric: fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1) }),
-      threshold: 1,
-      comparison: GTE,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      treatMissingData: NOT_BREACHING,
-      description: `${label}: invocations are failing in 3 of the last 5 minutes; failing batches are retried, blocking their shards. ` +
-        'First: read the function\'s logs for the failing record; the on-failure destination holds batches that were given up on.',
-    });
-  }
-
-  /** @internal The alarm for one override key (the first, for per-consumer keys), for the dashboard's annotations. */
-  public _alarmFor(key: OverrideKey): cloudwatch.Alarm | undefined {
-    return this.byKey.get(key)?.[0];
-  }
-
-  private addAutoscalerAlarms(autoscaler: ShardAutoscaler, writeThrottling: cloudwatch.IMetric): void {
-    const name = this.streamLabel();
-    const fiveMinutes = { period: Duration.minutes(5) };
-    this.addAlarm({
-      key: 'autoscalerErrors',
-      id: 'AutoscalerErrors',
-      critical: true,
-      metric: autoscaler.metricErrors(this.stream, fiveMinutes),
-      // The handler reports 0 errors for the stream every tick, so silence means it stopped running.
-      threshold: 1,
-      comparison: GTE,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      treatMissingData: BREACHING,
-      description: `${name}: the shard autoscaler failed to scale this stream, or has not reported on it, in 2 of the last 3 five-minute periods. ` +
-        'First: read the autoscaler\'s log group for lines with "level":"error" and this stream; check that its schedule is enabled.',
-    });
-    this.addAlarm({
-      key: 'autoscalerPinnedAtMax',
-      id: 'AutoscalerPinnedAtMax',
-      critical: true,
-      metric: new cloudwatch.MathExpression({
-        label: 'throttled while at maxShards',
-        expression: 'IF(pinned >= 1 AND throttled > 0, 1, 0)',
-        usingMetrics: { pinned: autoscaler.metricPinnedAtMaxShards(this.stream), throttled: writeThrottling },
-        period: Duration.minutes(1),
-      }),
-      threshold: 1,
-      comparison: GTE,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      treatMissingData: NOT_BREACHING,
-      description: `${name}: writes are throttled while demand needs more shards than maxShards allows, in 3 of the last 5 minutes. ` +
-        'First: raise maxShards (and the account shard quota if needed), or reduce what producers write.',
-    });
-    this.addAlarm({
-      key: 'autoscalerBudgetExhausted',
-      id: 'AutoscalerBudgetExhausted',
-      critical: false,
-      metric: autoscaler.metricUpdateShardCountCallsRemaining(this.stream, fiveMinutes),
-      threshold: 0,
-      comparison: LTE,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: NOT_BREACHING,
-      description: `${name}: all 10 UpdateShardCount calls of the rolling 24 hours are spent; the autoscaler falls back to splitting and merging one shard at a time. ` +
-        'First: look for a flapping workload or manual resizes; widen the scale-in cooldown if the autoscaler caused it.',
-    });
-  }
-
-  private addAlarm(spec: AlarmSpec): void {
-    const override = this.overrides[spec.key] ?? {};
-    if (override.enabled === false) return;
-    const evaluationPeriods = override.evaluationPeriods ?? spec.evaluationPeriods;
-    if (override.datapointsToAlarm !== undefined && override.datapointsToAlarm > evaluationPeriods) {
-      throw new Error(`overrides.${spec.key}.datapointsToAlarm (${override.datapointsToAlarm}) must not exceed evaluationPeriods (${evaluationPeriods})`);
+    if (this.overrides.consumerLag?.enabled === false) return;
+    const signal = this.signal('consumerLag', ConsumerMetrics.millisBehindLatest(consumer), '>=');
+    if (this.health && this.signals.length < MAX_METRICS_PER_ALARM) {
+      this.signals.push(signal);
+      return;
     }
-    const alarm = new cloudwatch.Alarm(this, spec.id, {
-      metric: spec.metric,
-      threshold: override.threshold ?? spec.threshold,
-      comparisonOperator: spec.comparison,
+    this.addHealthAlarm(`ConsumerLag${Names.nodeUniqueId(consumer.node)}`, `${this.stream.streamName}/${consumer.streamConsumerName}`, () => [signal],
+      `${this.streamLabel()} consumer ${consumer.streamConsumerName}: more than ${minutes(signal.threshold)} behind the tip of the stream in ${this.evaluationText()}. ` +
+      'First: check the consumer application\'s errors and processing time per batch, and that one worker reads each shard; add workers if it keeps up on fewer shards.');
+  }
+
+  /** Adds a health alarm for a Lambda function that reads the stream: its iterator age and its failed invocations. */
+  public addLambdaConsumer(fn: lambda.IFunction): void {
+    const signals = [
+      this.signal('lambdaConsumerIteratorAge', fn.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: MINUTE }), '>='),
+      this.signal('lambdaConsumerErrors', fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: MINUTE }), '>='),
+    ].filter((s) => this.overrides[s.key]?.enabled !== false);
+    if (signals.length === 0) return;
+    this.addHealthAlarm(`LambdaConsumer${Names.nodeUniqueId(fn.node)}`, fn.functionName, () => signals,
+      `${this.streamLabel()} Lambda consumer ${fn.functionName}: its batches are behind or its invocations fail in ${this.evaluationText()}; failing batches are retried, blocking their shards. ` +
+      'First: read the function\'s logs for the failing record (the on-failure destination holds batches given up on); raise parallelizationFactor or batch size if it is simply too slow.');
+  }
+
+  private addWarnings(autoscaler: IShardAutoscaler | undefined, iteratorAge: cloudwatch.IMetric): void {
+    this.addWarning('iteratorAgeWarning', 'IteratorAgeWarning', iteratorAge, 60_000, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      { evaluationPeriods: 15, datapointsToAlarm: 15 }, cloudwatch.TreatMissingData.IGNORE,
+      `${this.streamLabel()}: shared-throughput readers have been more than a minute behind for 15 minutes. ` +
+      'First: look for read throttling or a slow or failing reader, before the lag reaches the retention period.');
+    if (!autoscaler) return;
+    this.addWarning('autoscalerBudgetExhausted', 'AutoscalerBudgetExhausted',
+      autoscaler.metricUpdateShardCountCallsRemaining(this.stream, { period: Duration.minutes(5) }), 0,
+      cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD, { evaluationPeriods: 1, datapointsToAlarm: 1 },
+      cloudwatch.TreatMissingData.NOT_BREACHING,
+      `${this.streamLabel()}: all 10 UpdateShardCount calls of the rolling 24 hours are spent; the autoscaler falls back to splitting and merging one shard at a time. ` +
+      'First: look for a flapping workload or manual resizes; widen the scale-in cooldown if the autoscaler caused it.');
+  }
+
+  private addWarning(key: WarningKey, id: string, metric: cloudwatch.IMetric, threshold: number, comparisonOperator: cloudwatch.ComparisonOperator,
+    evaluation: { evaluationPeriods: number; datapointsToAlarm: number }, treatMissingData: cloudwatch.TreatMissingData, description: string): void {
+    const override = this.overrides[key];
+    if (override?.enabled !== true) return;
+    const evaluationPeriods = override.evaluationPeriods ?? evaluation.evaluationPeriods;
+    const alarm = new cloudwatch.Alarm(this, id, {
+      metric,
+      threshold: override.threshold ?? threshold,
+      comparisonOperator,
       evaluationPeriods,
-      datapointsToAlarm: override.datapointsToAlarm ?? Math.min(spec.datapointsToAlarm, evaluationPeriods),
-      treatMissingData: spec.treatMissingData,
-      alarmDescription: spec.description,
+      datapointsToAlarm: checkedDatapoints(key, override.datapointsToAlarm, evaluationPeriods, evaluation.datapointsToAlarm),
+      treatMissingData,
+      alarmDescription: description,
     });
     alarm.addAlarmAction(...this.actions);
     this.created.push(alarm);
-    this.byKey.set(spec.key, [...(this.byKey.get(spec.key) ?? []), alarm]);
-    if (spec.critical) this.critical.push(alarm);
+  }
+
+  /**
+   * A metric-math alarm that is 1 in every minute where one of its signals breaches. A minute without data counts
+   * as healthy for each signal, so one quiet metric never hides another. The signals are read when the template is
+   * rendered, so consumers added later join the stream's alarm.
+   */
+  private addHealthAlarm(id: string, subject: string, signals: () => readonly Signal[], description: string): cloudwatch.Alarm {
+    const first = signals()[0];
+    const alarm = new cloudwatch.Alarm(this, id, {
+      metric: new cloudwatch.MathExpression({ expression: 's0', usingMetrics: { s0: first.metric }, period: MINUTE }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      ...this.evaluation,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    const cfn = alarm.node.defaultChild as cloudwatch.CfnAlarm;
+    cfn.addPropertyOverride('Metrics', Lazy.any({ produce: () => healthQueries(subject, signals()) }));
+    alarm.addAlarmAction(...this.actions);
+    this.created.push(alarm);
+    this.addCritical(alarm);
+    return alarm;
+  }
+
+  private addSignal(key: SignalKey, metric: cloudwatch.Metric, comparison: Signal['comparison'], defaultThreshold?: number): void {
+    if (this.overrides[key]?.enabled === false) return;
+    this.signals.push(this.signal(key, metric, comparison, defaultThreshold));
+  }
+
+  private signal(key: SignalKey, metric: cloudwatch.Metric, comparison: Signal['comparison'], defaultThreshold?: number): Signal {
+    const threshold = this.overrides[key]?.threshold ?? defaultThreshold ?? DEFAULT_THRESHOLDS[key as keyof typeof DEFAULT_THRESHOLDS];
+    // A success rate without calls is no failure; a count or an age without data is none.
+    return { key, metric, threshold, comparison, missingAs: comparison === '<=' ? 1 : 0 };
+  }
+
+  private addCritical(alarm: cloudwatch.IAlarm): void {
+    this.critical.push(alarm);
+    if (this.critical.length > 1) this.ensureComposite();
+  }
+
+  private ensureComposite(): void {
+    if (this.composite || this.compositeWanted === false) return;
+    const critical = this.critical;
+    this.composite = new cloudwatch.CompositeAlarm(this, 'Unhealthy', {
+      alarmDescription: `${this.streamLabel()} is unhealthy: at least one of its critical alarms is in ALARM; the member alarm's description says what to do first.`,
+      // Alarms added later join too: the rule is rendered when the template is.
+      alarmRule: { renderAlarmRule: () => Lazy.string({ produce: () => cloudwatch.AlarmRule.anyOf(...critical).renderAlarmRule() }) },
+    });
+    this.composite.addAlarmAction(...this.actions);
+  }
+
+  private evaluationText(): string {
+    return `${this.evaluation.datapointsToAlarm} of the last ${this.evaluation.evaluationPeriods} minutes`;
   }
 
   /** The stream's name as CloudFormation resolves it, so the description names the real stream. */
@@ -463,9 +447,69 @@ export class StreamAlarms extends Construct {
   }
 }
 
+/** The alarm's MetricDataQuery list: each signal's metric, and the expression that is 1 when any breaches. */
+function healthQueries(subject: string, signals: readonly Signal[]): object[] {
+  if (signals.length > MAX_METRICS_PER_ALARM) {
+    throw new Error(`the health alarm of ${subject} would read ${signals.length} metrics, more than the ${MAX_METRICS_PER_ALARM} CloudWatch allows`);
+  }
+  // Ids name the signal (a consumer's by its place), so the console's graph of the alarm reads without labels.
+  const ids = signals.map((s, i) => (s.key === 'consumerLag' ? `consumerLag${i}` : s.key));
+  const conditions = signals.map((s, i) => `FILL(${ids[i]},${s.missingAs})${s.comparison}${s.threshold}`);
+  return [
+    ...signals.map((s, i) => {
+      const stat = s.metric.toMetricConfig().metricStat!;
+      return {
+        Id: ids[i],
+        ReturnData: false,
+        MetricStat: {
+          Metric: {
+            Namespace: stat.namespace,
+            MetricName: stat.metricName,
+            Dimensions: (stat.dimensions ?? []).map((d) => ({ Name: d.name, Value: d.value })),
+          },
+          Period: stat.period.toSeconds(),
+          Stat: stat.statistic,
+        },
+      };
+    }),
+    { Id: 'health', Expression: `IF(${conditions.join(' OR ')},1,0)`, ReturnData: true },
+  ];
+}
+
+function healthEvaluation(override: HealthAlarmOverride | undefined): { evaluationPeriods: number; datapointsToAlarm: number } {
+  const evaluationPeriods = override?.evaluationPeriods ?? DEFAULT_EVALUATION.evaluationPeriods;
+  return {
+    evaluationPeriods,
+    datapointsToAlarm: checkedDatapoints('health', override?.datapointsToAlarm, evaluationPeriods, DEFAULT_EVALUATION.datapointsToAlarm),
+  };
+}
+
+/** The datapoints to alarm: the override, checked against the periods, or the default lowered to fit them. */
+function checkedDatapoints(key: string, datapoints: number | undefined, evaluationPeriods: number, defaultDatapoints: number): number {
+  if (datapoints !== undefined && !Token.isUnresolved(datapoints) && !Token.isUnresolved(evaluationPeriods) && datapoints > evaluationPeriods) {
+    throw new Error(`overrides.${key}.datapointsToAlarm (${datapoints}) must not exceed evaluationPeriods (${evaluationPeriods})`);
+  }
+  return datapoints ?? (Token.isUnresolved(evaluationPeriods) ? defaultDatapoints : Math.min(defaultDatapoints, evaluationPeriods));
+}
+
+function minutes(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}` : `${ms} ms`;
+}
+
 function validateOverrides(overrides: StreamAlarmOverrides): void {
-  for (const [key, override] of Object.entries(overrides) as Array<[string, AlarmOverride | undefined]>) {
+  for (const [key, override] of Object.entries(overrides) as Array<[string, (AlarmOverride & SignalOverride) | undefined]>) {
+    if (RETIRED_KEYS[key]) throw new Error(`overrides.${key} no longer exists: ${RETIRED_KEYS[key]}`);
+    const isSignal = (SIGNAL_KEYS as readonly string[]).includes(key);
+    if (!isSignal && key !== 'health' && !(WARNING_KEYS as readonly string[]).includes(key)) {
+      throw new Error(`overrides.${key} is not a signal or an alarm; use one of health, ${[...SIGNAL_KEYS, ...WARNING_KEYS].join(', ')}`);
+    }
     if (!override) continue;
+    if (isSignal && (override.evaluationPeriods !== undefined || override.datapointsToAlarm !== undefined)) {
+      throw new Error(`overrides.${key} is a signal of the health alarm, which evaluates all its signals together: set evaluationPeriods and datapointsToAlarm on overrides.health`);
+    }
+    if (key === 'health' && override.threshold !== undefined) {
+      throw new Error('overrides.health has no threshold: the health alarm is 1 when any signal breaches; set the threshold of a signal instead, for example overrides.writeThrottling.threshold');
+    }
     if (override.threshold !== undefined && !Token.isUnresolved(override.threshold) && !Number.isFinite(override.threshold)) {
       throw new Error(`overrides.${key}.threshold must be a finite number, received ${override.threshold}`);
     }

@@ -371,7 +371,7 @@ describe('enhanced fan-out consumers', () => {
     const before = logicalIds(['billing', 'audit', 'search']);
     const after = logicalIds(['audit', 'search']);
     expect(after.consumers).toEqual({ audit: before.consumers.audit, search: before.consumers.search });
-    expect(after.alarms.length).toBeLessThan(before.alarms.length);
+    // Consumers' lag is a signal of the stream's health alarm: the alarm keeps its id.
     expect(before.alarms).toEqual(expect.arrayContaining(after.alarms));
   });
 

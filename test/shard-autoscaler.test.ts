@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { nagFindings } from './nag-helper';
 import { AutoscalingOptions, KinesisStream, ReconcileMode, ScalingPreset, ShardAutoscaler } from '../src';
+import { StreamRegistration } from '../src/private/stream-registration';
 
 const ENV = { account: '111122223333', region: 'eu-west-1' };
 const IMPORTED_ARN = 'arn:aws:kinesis:eu-west-1:111122223333:stream/imported';
@@ -20,16 +21,19 @@ function autoscaledStack(options: AutoscalingOptions = { minShards: 1, maxShards
   return { stack, template: Template.fromStack(stack) };
 }
 
-/** The managed streams and settings the schedule sends the function, parsed from the rule's constant input. */
+/** The managed streams and their settings, from the stack's settings documents (references read as TOKEN). */
 function schedulePayload(template: Template): { streams: Array<Record<string, unknown>> } {
-  const rules = Object.values(template.findResources('AWS::Events::Rule'));
-  expect(rules).toHaveLength(1);
-  const input = rules[0].Properties.Targets[0].Input;
-  return JSON.parse(typeof input === 'string' ? input : input['Fn::Join'][1].map((part: unknown) => typeof part === 'string' ? part : 'TOKEN').join(''));
+  const documents = Object.values(template.findResources('AWS::SSM::Parameter'))
+    .sort((a, b) => a.Properties.Name.localeCompare(b.Properties.Name))
+    .map((p) => {
+      const value = p.Properties.Value;
+      return JSON.parse(typeof value === 'string' ? value : value['Fn::Join'][1].map((part: unknown) => typeof part === 'string' ? part : 'TOKEN').join(''));
+    });
+  return { streams: documents.flatMap((d) => d.streams) };
 }
 
-function autoscalerStatements(template: Template): Array<{ Action: string | string[]; Resource: unknown }> {
-  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^ShardAutoscalerRole') }] } });
+function autoscalerStatements(template: Template, id = 'ShardAutoscaler'): Array<{ Action: string | string[]; Resource: unknown }> {
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${id}Role`) }] } });
   return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
 
@@ -83,6 +87,14 @@ describe('the schedule', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
   });
 
+  test('points the function at the settings, which never travel in the payload', () => {
+    const stack = newStack();
+    new ShardAutoscaler(stack, 'Fleet', { autoscalerName: 'fleet' });
+    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+      Targets: [Match.objectLike({ Input: JSON.stringify({ settingsPath: '/cdk-kinesis-autoscaling/fleet/' }) })],
+    });
+  });
+
   test('carries each stream and its settings to the function', () => {
     const { template } = autoscaledStack({
       minShards: 2, maxShards: 40, preset: ScalingPreset.SAFE, targetUtilizationPercent: 55, scaleInCooldown: Duration.hours(2), dryRun: true,
@@ -121,19 +133,57 @@ describe('one function per stack', () => {
 });
 
 describe('IAM least privilege', () => {
-  test('Kinesis actions are allowed only on the managed streams', () => {
+  test('Kinesis actions are allowed only on streams tagged with the autoscaler\'s name, and on imported streams by ARN', () => {
     const stack = newStack();
     new KinesisStream(stack, 'A', { autoscaling: { minShards: 1, maxShards: 4 } });
     ShardAutoscaler.of(stack).addStream(kinesis.Stream.fromStreamArn(stack, 'Imported', IMPORTED_ARN), { minShards: 1, maxShards: 2 });
     const statements = autoscalerStatements(Template.fromStack(stack));
-    const kinesisStatement = statements.find((s) => [s.Action].flat().includes('kinesis:UpdateShardCount'))!;
-    expect(kinesisStatement).toEqual({
+    const name = ShardAutoscaler.of(stack).autoscalerName;
+    const streams = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kinesis:eu-west-1:111122223333:stream/*']] };
+    expect(statements).toEqual(expect.arrayContaining([
+      {
+        Effect: 'Allow',
+        Action: ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:ListTagsForStream', 'kinesis:UpdateShardCount', 'kinesis:SplitShard', 'kinesis:MergeShards'],
+        Resource: streams,
+        Condition: { StringEquals: { 'aws:ResourceTag/cdk-kinesis-autoscaling:autoscaler': name } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'kinesis:AddTagsToStream',
+        Resource: streams,
+        Condition: { 'StringEquals': { 'aws:ResourceTag/cdk-kinesis-autoscaling:autoscaler': name }, 'ForAllValues:StringLike': { 'aws:TagKeys': ['kinesis-autoscaler:*'] } },
+      },
+      {
+        Effect: 'Allow',
+        Action: [
+          'kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:ListTagsForStream', 'kinesis:AddTagsToStream',
+          'kinesis:UpdateShardCount', 'kinesis:SplitShard', 'kinesis:MergeShards',
+        ],
+        Resource: IMPORTED_ARN,
+      },
+    ]));
+  });
+
+  test('a stream this app creates carries the autoscaler\'s tag, which consumers never get', () => {
+    const stack = newStack();
+    new KinesisStream(stack, 'A', { autoscaling: { minShards: 1, maxShards: 4 }, consumers: ['audit'], tagConsumers: true, tags: { team: 'data' } });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Kinesis::Stream', {
+      Tags: Match.arrayWith([{ Key: 'cdk-kinesis-autoscaling:autoscaler', Value: ShardAutoscaler.of(stack).autoscalerName }]),
+    });
+    template.hasResourceProperties('AWS::Kinesis::StreamConsumer', { Tags: [{ Key: 'team', Value: 'data' }] });
+  });
+
+  test('settings are read only under the autoscaler\'s own SSM path', () => {
+    const stack = newStack();
+    new ShardAutoscaler(stack, 'Fleet', { autoscalerName: 'fleet' });
+    const statements = autoscalerStatements(Template.fromStack(stack), 'Fleet');
+    expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: [
-        'kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:ListTagsForStream', 'kinesis:AddTagsToStream',
-        'kinesis:UpdateShardCount', 'kinesis:SplitShard', 'kinesis:MergeShards',
-      ],
-      Resource: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^AStream'), 'Arn'] }, IMPORTED_ARN].map((r) => typeof r === 'string' ? r : expect.objectContaining({ 'Fn::GetAtt': [expect.stringMatching(/^AStream/), 'Arn'] })),
+      Action: 'ssm:GetParametersByPath',
+      Resource: ['cdk-kinesis-autoscaling/fleet', 'cdk-kinesis-autoscaling/fleet/*'].map((name) => ({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:eu-west-1:111122223333:parameter/${name}`]],
+      })),
     });
   });
 
@@ -175,7 +225,6 @@ describe('IAM least privilege', () => {
 describe('deploys never fight the autoscaler', () => {
   test('the stream resource is identical whatever the autoscaling settings', () => {
     const variants: Array<AutoscalingOptions | undefined> = [
-      undefined,
       { minShards: 1, maxShards: 8 },
       { minShards: 4, maxShards: 8 },
       { minShards: 1, maxShards: 200 },
@@ -191,6 +240,17 @@ describe('deploys never fight the autoscaler', () => {
     });
     for (const stream of streams) expect(stream).toEqual(streams[0]);
     expect(Object.values(streams[0])[0].Properties.ShardCount).toBe(2);
+  });
+
+  test('turning autoscaling on only tags the stream (an update without interruption)', () => {
+    const stream = (autoscaling?: AutoscalingOptions) => {
+      const stack = newStack();
+      new KinesisStream(stack, 'Events', { streamName: 'events', shardCount: 2, autoscaling });
+      return Object.values(Template.fromStack(stack).findResources('AWS::Kinesis::Stream'))[0];
+    };
+    const { Tags, ...autoscaled } = stream({ minShards: 1, maxShards: 8 }).Properties;
+    expect(Tags).toEqual([{ Key: 'cdk-kinesis-autoscaling:autoscaler', Value: 'Stack-ShardAutoscaler-C4ABB9BF' }]);
+    expect(autoscaled).toEqual(stream().Properties);
   });
 
   test('the initial shard count defaults to 1, never to minShards', () => {
@@ -267,7 +327,7 @@ describe('validation', () => {
     const stack = newStack();
     const stream = kinesis.Stream.fromStreamArn(stack, 'Far', 'arn:aws:kinesis:us-east-1:111122223333:stream/far');
     expect(() => ShardAutoscaler.of(stack).addStream(stream, { minShards: 1, maxShards: 2 })).toThrow(
-      'stream far is in account 111122223333 and region us-east-1, but the autoscaler of stack Stack runs in account 111122223333 and region eu-west-1; scale a stream from a stack in its own account and region');
+      'stream far is in account 111122223333 and region us-east-1, but the autoscaler Stack-ShardAutoscaler-C4ABB9BF of stack Stack runs in account 111122223333 and region eu-west-1; scale a stream from a stack in its own account and region');
   });
 
   test('rejects the same stream twice', () => {
@@ -276,6 +336,13 @@ describe('validation', () => {
     ShardAutoscaler.of(stack).addStream(stream, { minShards: 1, maxShards: 2 });
     expect(() => ShardAutoscaler.of(stack).addStream(stream, { minShards: 1, maxShards: 3 }))
       .toThrow('stream imported is already managed by this ShardAutoscaler; add each stream once');
+  });
+
+  test('rejects the same KinesisStream twice, whose name is known only at deploy time', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 2 } });
+    expect(() => ShardAutoscaler.of(stack).addStream(stream, { minShards: 1, maxShards: 3 }))
+      .toThrow('stream (with a deploy-time name) is already managed by this ShardAutoscaler; add each stream once');
   });
 
   test('rejects a second autoscaler in a stack', () => {
@@ -297,10 +364,26 @@ describe('validation', () => {
     expect(() => Template.fromStack(stack)).toThrow(/ShardAutoscaler manages no streams: add one with addStream\(\) or the KinesisStream autoscaling prop/);
   });
 
-  test('more streams than one schedule payload can carry fails synthesis with advice', () => {
+  test('an autoscaler with an autoscalerName may have no streams of its own stack', () => {
     const stack = newStack();
-    for (let i = 0; i < 60; i++) new KinesisStream(stack, `S${i}`, { autoscaling: { minShards: 1, maxShards: 2 } });
-    expect(() => Template.fromStack(stack)).toThrow(/the settings of 60 streams need up to \d+ characters, more than the 8192 EventBridge allows in one schedule's payload; manage some of these streams from another stack/);
+    new ShardAutoscaler(stack, 'Fleet', { autoscalerName: 'fleet' });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
+  test.each([
+    ['has a slash', 'a/b'],
+    ['is empty', ''],
+    ['is too long', 'x'.repeat(65)],
+  ])('rejects an autoscalerName that %s', (_, name) => {
+    expect(() => new ShardAutoscaler(newStack(), 'Fleet', { autoscalerName: name }))
+      .toThrow(`autoscalerName must be 1 to 64 characters from [a-zA-Z0-9_.-], received ${JSON.stringify(name)}`);
+  });
+
+  test('a settings document the handler would reject fails synthesis, checked by the handler\'s own parser', () => {
+    const stack = newStack();
+    const registration = new StreamRegistration(stack, 'Settings', 'fleet');
+    registration.register(kinesis.Stream.fromStreamArn(stack, 'Imported', IMPORTED_ARN), { minShards: 5, maxShards: 2 });
+    expect(() => Template.fromStack(stack)).toThrow(/ShardAutoscaler fleet: settings of stream imported: minShards \(5\) must not be greater than maxShards \(2\)/);
   });
 
   test('accepts tokens for minShards and maxShards', () => {
@@ -308,7 +391,137 @@ describe('validation', () => {
     const min = new CfnParameter(stack, 'Min', { type: 'Number' });
     const max = new CfnParameter(stack, 'Max', { type: 'Number' });
     new KinesisStream(stack, 'Events', { autoscaling: { minShards: min.valueAsNumber, maxShards: max.valueAsNumber } });
-    const rule = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'))[0];
-    expect(JSON.stringify(rule.Properties.Targets[0].Input)).toContain('{"Ref":"Min"}');
+    const documents = Object.values(Template.fromStack(stack).findResources('AWS::SSM::Parameter'));
+    expect(JSON.stringify(documents[0].Properties.Value)).toContain('{"Ref":"Min"}');
+  });
+});
+
+describe('one autoscaler for many stacks', () => {
+  /** A platform stack with the autoscaler, and two team stacks whose streams it scales. */
+  function fleet(ordersStreams: string[]) {
+    const app = new App();
+    const platform = new Stack(app, 'Platform', { env: ENV });
+    new ShardAutoscaler(platform, 'Autoscaler', { autoscalerName: 'fleet' });
+    const team = (name: string, streams: string[]) => {
+      const stack = new Stack(app, name, { env: ENV });
+      ShardAutoscaler.fromAutoscalerName(stack, 'Autoscaler', 'fleet');
+      for (const stream of streams) new KinesisStream(stack, stream, { streamName: stream, autoscaling: { minShards: 1, maxShards: 8 } });
+      return stack;
+    };
+    const orders = team('Orders', ordersStreams);
+    const clicks = team('Clicks', ['clicks-a', 'clicks-b']);
+    return { platform: Template.fromStack(platform), orders: Template.fromStack(orders), clicks: Template.fromStack(clicks) };
+  }
+
+  test('each stack writes its own streams\' settings under the autoscaler\'s path, named after the stack', () => {
+    const { orders, clicks } = fleet(['orders-a', 'orders-b']);
+    orders.hasResourceProperties('AWS::SSM::Parameter', { Name: '/cdk-kinesis-autoscaling/fleet/Orders/1', Tier: 'Standard', Type: 'String' });
+    clicks.hasResourceProperties('AWS::SSM::Parameter', { Name: '/cdk-kinesis-autoscaling/fleet/Clicks/1' });
+    expect(schedulePayload(orders).streams.map((s) => s.streamName)).toEqual(['TOKEN', 'TOKEN']);
+    expect(JSON.stringify(orders.findResources('AWS::SSM::Parameter'))).toContain('ordersaStream');
+  });
+
+  test('streams carry the shared autoscaler\'s tag, which its policy is conditioned on', () => {
+    const { platform, orders } = fleet(['orders-a']);
+    orders.hasResourceProperties('AWS::Kinesis::Stream', { Tags: [{ Key: 'cdk-kinesis-autoscaling:autoscaler', Value: 'fleet' }] });
+    expect(autoscalerStatements(platform, 'Autoscaler')).toContainEqual(expect.objectContaining({
+      Condition: { StringEquals: { 'aws:ResourceTag/cdk-kinesis-autoscaling:autoscaler': 'fleet' } },
+    }));
+  });
+
+  test('a team stack has no function, and no stack refers to another (no export blocks deleting one)', () => {
+    const { platform, orders, clicks } = fleet(['orders-a']);
+    orders.resourceCountIs('AWS::Lambda::Function', 0);
+    for (const template of [platform, orders, clicks]) {
+      expect(JSON.stringify(template.toJSON())).not.toMatch(/Fn::ImportValue|"Export"/);
+    }
+  });
+
+  test('removing a stream from one stack removes it from the autoscaler without touching the other stacks', () => {
+    const before = fleet(['orders-a', 'orders-b']);
+    const after = fleet(['orders-a']);
+    const names = (t: Template) => JSON.stringify(Object.values(t.findResources('AWS::SSM::Parameter')).map((p) => p.Properties.Value));
+    expect(names(before.orders)).toContain('ordersbStream');
+    expect(names(after.orders)).not.toContain('ordersbStream');
+    expect(names(after.orders)).toContain('ordersaStream');
+    expect(after.clicks.toJSON()).toEqual(before.clicks.toJSON());
+    expect(after.platform.toJSON()).toEqual(before.platform.toJSON());
+  });
+
+  test('ShardAutoscaler.of and every autoscaled KinesisStream of a stack use the autoscaler it references', () => {
+    const stack = newStack();
+    const shared = ShardAutoscaler.fromAutoscalerName(stack, 'Autoscaler', 'fleet');
+    const stream = new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 2 } });
+    expect(ShardAutoscaler.of(stack)).toBe(shared);
+    expect(stream.autoscaler).toBe(shared);
+  });
+
+  test('1,000 streams fit one autoscaler: standard SSM parameters of at most 4,096 characters', () => {
+    const stack = newStack();
+    const shared = ShardAutoscaler.fromAutoscalerName(stack, 'Autoscaler', 'fleet');
+    for (let i = 0; i < 1000; i++) {
+      shared.addStream(kinesis.Stream.fromStreamArn(stack, `S${i}`, `arn:aws:kinesis:eu-west-1:111122223333:stream/${'s'.repeat(100)}-${i}`), { minShards: 1, maxShards: 100 });
+    }
+    const template = Template.fromStack(stack);
+    const values = Object.values(template.findResources('AWS::SSM::Parameter')).map((p) => p.Properties.Value as string);
+    expect(values.length).toBeLessThan(80);
+    for (const value of values) expect(value.length).toBeLessThanOrEqual(4096);
+    expect(schedulePayload(template).streams).toHaveLength(1000);
+  });
+
+  test('a stream this app does not create earns a warning: it must be tagged by hand', () => {
+    const stack = newStack();
+    ShardAutoscaler.fromAutoscalerName(stack, 'Autoscaler', 'fleet').addStream(kinesis.Stream.fromStreamArn(stack, 'Imported', IMPORTED_ARN), { minShards: 1, maxShards: 2 });
+    Annotations.fromStack(stack).hasWarning('/Stack/Autoscaler', Match.stringLikeRegexp(
+      '^stream imported is not created by this app, so it cannot be tagged for the autoscaler fleet, which may act only on streams tagged cdk-kinesis-autoscaling:autoscaler=fleet'));
+  });
+
+  test('rejects a stream already scaled by another autoscaler', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 2 } });
+    const other = ShardAutoscaler.fromAutoscalerName(new Stack(stack.node.scope as App, 'Other', { env: ENV }), 'Autoscaler', 'fleet');
+    expect(() => other.addStream(stream, { minShards: 1, maxShards: 2 }))
+      .toThrow('stream (with a deploy-time name) is already managed by the autoscaler Stack-ShardAutoscaler-C4ABB9BF; a stream is scaled by one autoscaler');
+  });
+
+  test('rejects reconciling through an autoscaler of another stack', () => {
+    const stack = newStack();
+    ShardAutoscaler.fromAutoscalerName(stack, 'Autoscaler', 'fleet');
+    expect(() => new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 2, reconcile: ReconcileMode.STRICT } })).toThrow(
+      'reconcile must be ReconcileMode.OFF for an autoscaler of another stack (fleet), received strict; the deploy-time reconciler runs in the autoscaler\'s own stack');
+  });
+
+  test('rejects an autoscaler name that is a token', () => {
+    const stack = newStack();
+    const name = new CfnParameter(stack, 'Name').valueAsString;
+    expect(() => ShardAutoscaler.fromAutoscalerName(stack, 'Autoscaler', name))
+      .toThrow('autoscalerName must be known at synth time, received a token: it names SSM parameters and a tag');
+  });
+
+  test('rejects a reference next to the stack\'s own autoscaler', () => {
+    const stack = newStack();
+    ShardAutoscaler.of(stack);
+    expect(() => ShardAutoscaler.fromAutoscalerName(stack, 'Shared', 'fleet'))
+      .toThrow('stack Stack already has a ShardAutoscaler (ShardAutoscaler); a stack registers its streams with one autoscaler');
+  });
+});
+
+describe('the stopped alarm', () => {
+  test('alarms when the function has not run or failed, with missing data breaching', () => {
+    const { template } = autoscaledStack();
+    const [stopped] = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([id]) => id.startsWith('ShardAutoscalerStopped')).map(([, a]) => a);
+    const p = stopped.Properties;
+    expect([p.TreatMissingData, p.EvaluationPeriods, p.DatapointsToAlarm, p.Threshold]).toEqual(['breaching', 3, 2, 1]);
+    const metrics = p.Metrics as Array<Record<string, any>>;
+    expect(metrics.find((m) => m.Expression)!.Expression).toBe('IF(FILL(runs, 0) < 1 OR FILL(failures, 0) >= 1, 1, 0)');
+    expect(metrics.filter((m) => m.MetricStat).map((m) => [m.MetricStat.Metric.MetricName, m.MetricStat.Stat, m.MetricStat.Period]))
+      .toEqual([['Invocations', 'Sum', 300], ['Errors', 'Sum', 300]]);
+  });
+
+  test('its period covers at least one run of a slower schedule', () => {
+    const stack = newStack();
+    new ShardAutoscaler(stack, 'Fleet', { autoscalerName: 'fleet', schedule: events.Schedule.rate(Duration.minutes(10)) });
+    const alarm = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))[0];
+    expect(alarm.Properties.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Period)).toEqual([600, 600]);
   });
 });

@@ -1,6 +1,8 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { resolveInput } from './settings-store';
 import { runTick, StreamCache, TickResult } from './tick';
 import { RateLimiter, realSleep } from '../shared/rate-limiter';
 
@@ -11,6 +13,7 @@ const SAFETY_MARGIN_MS = 15_000;
 const kinesis = new KinesisClient({});
 const cloudwatch = new CloudWatchClient({});
 const events = new EventBridgeClient({});
+const ssm = new SSMClient({});
 // What a warm container knows of each stream (status, shard count, state tags): steady ticks then need no Kinesis
 // call for a stream whose metrics say nothing needs doing. Reserved concurrency 1 means one invocation uses it at a time.
 const cache: StreamCache = new Map();
@@ -20,9 +23,9 @@ interface LambdaContext {
   getRemainingTimeInMillis(): number;
 }
 
-/** The scheduled entry point; the schedule's payload lists the managed streams and their settings. */
+/** The scheduled entry point; the schedule's payload says where the managed streams' settings are stored. */
 export async function handler(event: unknown, context: LambdaContext): Promise<{ streams: number; errors: number }> {
-  const result: TickResult = await runTick(event, {
+  const result: TickResult = await runTick(await resolveInput(event, ssm), {
     kinesis,
     cloudwatch,
     events,

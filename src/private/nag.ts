@@ -1,4 +1,4 @@
-import { CfnResource } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** The metadata key aws-cdk-lib's `Validations.acknowledge()` writes, and cdk-nag v3 reads up the construct tree. */
@@ -70,4 +70,21 @@ function v2Suppression(finding: Finding): NagV2Suppression {
   return finding.appliesTo
     ? { id: finding.id, reason: finding.reason, applies_to: [...finding.appliesTo] }
     : { id: finding.id, reason: finding.reason };
+}
+
+/**
+ * A resource as cdk-nag names it in a granular finding (`AwsSolutions-IAM5[Resource::<this>]`): references become
+ * `<Name>` or `<LogicalId.Attribute>` and joins are flattened, so an acknowledgement can name exactly one wildcard.
+ */
+export function nagResourceName(scope: IConstruct, value: string): string {
+  return flattenReference(Stack.of(scope).resolve(value));
+}
+
+function flattenReference(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const intrinsic = (value ?? {}) as { 'Ref'?: string; 'Fn::GetAtt'?: string[]; 'Fn::Join'?: [string, unknown[]] };
+  if (intrinsic.Ref !== undefined) return `<${intrinsic.Ref}>`;
+  if (intrinsic['Fn::GetAtt']) return `<${intrinsic['Fn::GetAtt'].join('.')}>`;
+  if (intrinsic['Fn::Join']) return intrinsic['Fn::Join'][1].map(flattenReference).join(intrinsic['Fn::Join'][0]);
+  return JSON.stringify(value);
 }

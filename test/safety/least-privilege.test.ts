@@ -3,12 +3,17 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { StreamingPlatformStack } from '../../examples/streaming-platform';
 
 /** Every IAM statement of the example app: every feature of the library, used as a customer would. */
-function statements(): Array<{ policy: string; Action: string[]; Resource: unknown[]; Effect: string }> {
-  const template = Template.fromStack(new StreamingPlatformStack(new App(), 'StreamingPlatform'));
-  return Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([policy, p]) =>
+type Statement = { policy: string; Action: string[]; Resource: unknown[]; Effect: string; Condition?: Record<string, Record<string, unknown>> };
+
+function template(): Template {
+  return Template.fromStack(new StreamingPlatformStack(new App(), 'StreamingPlatform'));
+}
+
+function statements(): Statement[] {
+  return Object.entries(template().findResources('AWS::IAM::Policy')).flatMap(([policy, p]) =>
     (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>).map((s) => ({
       ...s, policy, Action: [s.Action].flat(), Resource: [s.Resource].flat(),
-    })) as Array<{ policy: string; Action: string[]; Resource: unknown[]; Effect: string }>);
+    })) as Statement[]);
 }
 
 test('no statement allows a wildcard action', () => {
@@ -35,9 +40,21 @@ test('the KCL workers\' only "*" resource is PutMetricData, held to their namesp
 test('the autoscaler can resize only the streams it manages', () => {
   const resizing = statements().filter((s) => s.Action.some((a) => ['kinesis:UpdateShardCount', 'kinesis:SplitShard', 'kinesis:MergeShards'].includes(a)));
   expect(resizing.length).toBeGreaterThan(0);
+  const tag = 'aws:ResourceTag/cdk-kinesis-autoscaling:autoscaler';
   for (const s of resizing) {
     expect(s.policy).toMatch(/^ShardAutoscaler(Reconciler)?Role/);
-    // The only autoscaled stream of the example is Orders.
-    expect(s.Resource).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^OrdersStream/), 'Arn'] }]);
+    if (s.Condition) {
+      // The autoscaler: any stream of its account and region, but only one that carries its tag.
+      expect(s.Condition).toEqual({ StringEquals: { [tag]: expect.any(String) } });
+      expect(JSON.stringify(s.Resource)).toMatch(/:kinesis:.*:stream\/\*"\]\]\}\]$/);
+    } else {
+      // The reconciler: the only autoscaled stream of the example, Orders, by ARN.
+      expect(s.Resource).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^OrdersStream/), 'Arn'] }]);
+    }
   }
+  // ... and the only stream carrying that tag is Orders.
+  const tagged = Object.entries(template().findResources('AWS::Kinesis::Stream'))
+    .filter(([, r]) => (r.Properties.Tags ?? []).some((t: { Key: string }) => t.Key === 'cdk-kinesis-autoscaling:autoscaler'))
+    .map(([id]) => id);
+  expect(tagged).toEqual([expect.stringMatching(/^OrdersStream/)]);
 });
