@@ -39,8 +39,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // Dev versions are declared below: aws-cdk-lib at the floor, constructs where cdk-nag needs it.
   peerDependencyOptions: { pinnedDevDependency: false },
 
-  // The replay and planning command ships with the library, compiled by jsii from src/replay/.
-  bin: { 'cdk-kinesis-autoscaling': 'lib/replay/bin.js' },
+  // The planning command (import, replay) ships with the library as one file bundled from src/replay/ (see below).
+  bin: { 'cdk-kinesis-autoscaling': 'assets/cli/index.js' },
 
   publishToPypi: { distName: 'cdk-kinesis-autoscaling', module: 'cdk_kinesis_autoscaling' },
   publishToMaven: {
@@ -112,6 +112,15 @@ for (const handler of ['autoscaler', 'reconciler']) {
     cdkDeps: project.cdkDeps,
   });
 }
+
+// The command bundles the AWS SDK clients `import` calls, so `npx cdk-kinesis-autoscaling` needs no other install; jsii
+// libraries cannot have ordinary runtime dependencies. esbuild keeps the entry's #! line.
+const bundleCli = project.addTask('bundle:cli', {
+  description: 'Bundle the planning command (src/replay/bin.ts) with its AWS SDK clients into assets/cli/index.js',
+  exec: 'esbuild --bundle src/replay/bin.ts --target=node20 --platform=node --minify --legal-comments=external '
+    + '--outfile=assets/cli/index.js --tsconfig=test/tsconfig.json',
+});
+project.tasks.tryFind('bundle')!.spawn(bundleCli);
 
 // README snippets must compile: rosetta strict fails the build on any that does not.
 const rosetta = project.addTask('rosetta:extract', {

@@ -1,6 +1,11 @@
-import { acceptedFraction, Demand, fewestShards, KeyDistribution, MODEL, PRICES, runMinute, shardsNeeded } from './model';
+import { Usage } from './costs';
 import {
-  Decision, decide, keySpaceShare, latestShardLoads, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad,
+  acceptedFraction, Demand, fewestShards, KeyDistribution, MapShape, MODEL, runMinute, runMinuteOnShape, shapeOf, ShareGroups, shardsNeeded,
+  uniformShape,
+} from './model';
+import { BILLING } from './prices';
+import {
+  Decision, decide, latestShardLoads, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad,
   ShardMinuteMetrics, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, ShardRange, Step, UPDATE_SHARD_COUNT_CALLS_PER_DAY,
   uniformShards, updateShardCountCallsInWindow,
 } from '../core';
@@ -10,15 +15,14 @@ export interface SimulationInput {
   readonly keys: KeyDistribution;
   /** Minutes after which a minute's metrics are visible to a policy. */
   readonly metricLagMinutes: number;
-  readonly recordBytes: number;
 }
 
-export interface PolicyResult {
+/** What a policy did over the trace, before it is priced. */
+export interface PolicyOutcome {
   readonly policy: string;
   readonly throttledBytesPct: number;
   readonly throttledMinutes: number;
   readonly shardHours: number;
-  readonly costUsd: number;
   readonly scalingActions: number;
   readonly updateShardCountCalls: number;
 }
@@ -30,14 +34,15 @@ export interface TimelineRow {
   /** Open shards (for On-Demand, the shard-equivalents of its capacity). */
   readonly openShards: number;
   readonly throttledBytes: number;
-  /** The open shards' hash-range fractions, largest first. */
-  readonly shardShares: readonly number[];
+  /** The open shards' hash-range fractions, largest first, as counts per share (expandShares lists them). */
+  readonly shareGroups: ShareGroups;
   /** Write capacity in bytes/s, for charts. */
   readonly capacityBytesPerSecond: number;
 }
 
 export interface Simulation {
-  readonly result: PolicyResult;
+  readonly outcome: PolicyOutcome;
+  readonly usage: Usage;
   readonly timeline: readonly TimelineRow[];
 }
 
@@ -140,9 +145,9 @@ export function simulateProvisioned(policy: ProvisionedPolicy, input: Simulation
       }
     }
     acc.minute(m, outcome.throttledBytes, outcome.acceptedRecords, outcome.acceptedBytes, shards.length);
-    timeline.push(row(m, input.demand[m], shards, outcome.throttledBytes));
+    timeline.push(row(m, input.demand[m], shapeOf(shards, input.keys.hotKeyHash), outcome.throttledBytes));
   }
-  return { result: acc.result(acc.provisionedCost(), calls.length), timeline };
+  return { ...acc.result(calls.length), timeline };
 }
 
 /** Applies one operation the way Kinesis would accept it; undefined when Kinesis would refuse it. */
@@ -177,8 +182,8 @@ function applyStep(step: Step, shards: readonly ShardRange[], now: number, calls
 }
 
 /** Our policy: the exact scaling core the Lambda handler runs, with one of its presets. */
-export function corePolicy(preset: PresetName, shardLevelMetrics: boolean, maxShards = 10000): ProvisionedPolicy {
-  const settings = resolveSettings({ minShards: 1, maxShards, preset });
+export function corePolicy(preset: PresetName, shardLevelMetrics: boolean, maxShards = 10000, targetUtilisation?: number): ProvisionedPolicy {
+  const settings = resolveSettings({ minShards: 1, maxShards, preset, targetUtilisation });
   const window = settings.scaleInMinutes + 5;
   return {
     name: preset,
@@ -341,27 +346,22 @@ export function simulateOracle(input: SimulationInput): Simulation {
   return simulateSchedule('oracle', input, (m) => fewestShards(input.demand[m], input.keys));
 }
 
-const uniformMaps = new Map<number, ShardRange[]>();
-function mapOf(n: number): ShardRange[] {
-  let map = uniformMaps.get(n);
-  if (!map) uniformMaps.set(n, map = uniformShards(n));
-  return map;
-}
-
 function simulateSchedule(name: string, input: SimulationInput, shardsAt: (minute: number) => number): Simulation {
   const acc = new Accumulator(input, name);
   const timeline: TimelineRow[] = [];
   let previous = -1;
+  // Even layouts by count, never built as maps: the oracle may visit every count up to 10,000.
+  let shape: MapShape = uniformShape(1);
   for (let m = 0; m < input.demand.length; m++) {
     const n = shardsAt(m);
     if (previous >= 0 && n !== previous) acc.scalingActions++;
+    if (n !== previous) shape = uniformShape(n);
     previous = n;
-    const shards = mapOf(n);
-    const outcome = runMinute(input.demand[m], shards, input.keys);
+    const outcome = runMinuteOnShape(input.demand[m], shape, input.keys);
     acc.minute(m, outcome.throttledBytes, outcome.acceptedRecords, outcome.acceptedBytes, n);
-    timeline.push(row(m, input.demand[m], shards, outcome.throttledBytes));
+    timeline.push(row(m, input.demand[m], shape, outcome.throttledBytes));
   }
-  return { result: acc.result(acc.provisionedCost(), 0), timeline };
+  return { ...acc.result(0), timeline };
 }
 
 /**
@@ -369,7 +369,7 @@ function simulateSchedule(name: string, input: SimulationInput, shardsAt: (minut
  * new peak; it starts with capacity for twice the first 24 hours' peak.
  */
 export function simulateOnDemand(input: SimulationInput): Simulation {
-  const acc = new Accumulator(input, 'on-demand');
+  const acc = new Accumulator(input, 'on-demand', 'on-demand');
   const timeline: TimelineRow[] = [];
   const firstDay = input.demand.slice(0, 24 * 60);
   const initial = {
@@ -397,11 +397,11 @@ export function simulateOnDemand(input: SimulationInput): Simulation {
       demandRecordsPerSecond: d.recordsPerSecond,
       openShards: shardsNeeded({ bytesPerSecond: capBytes, recordsPerSecond: capRecords }),
       throttledBytes,
-      shardShares: [],
+      shareGroups: [],
       capacityBytesPerSecond: capacityInBytes(capBytes, capRecords, d),
     });
   }
-  return { result: acc.result(acc.onDemandCost(), 0), timeline };
+  return { ...acc.result(0), timeline };
 }
 
 /** Maximum over a sliding window of minutes, amortised O(1). */
@@ -420,64 +420,64 @@ class SlidingMax {
 
 class Accumulator {
   public scalingActions = 0;
-  public acceptedRecords = 0;
-  public acceptedBytes = 0;
+  private acceptedRecords = 0;
+  private acceptedBytes = 0;
+  private putPayloadUnits = 0;
+  private onDemandBilledBytes = 0;
   private demandBytes = 0;
   private throttledBytes = 0;
   private throttledMinutes = 0;
   private shardMinutes = 0;
-  constructor(private readonly input: SimulationInput, private readonly name: string) {}
+  constructor(private readonly input: SimulationInput, private readonly name: string, private readonly mode: Usage['mode'] = 'provisioned') {}
 
   public minute(m: number, throttledBytes: number, acceptedRecords: number, acceptedBytes: number, shards: number): void {
-    this.demandBytes += this.input.demand[m].bytesPerSecond * 60;
+    const demand = this.input.demand[m];
+    this.demandBytes += demand.bytesPerSecond * 60;
     this.throttledBytes += throttledBytes;
     // A millionth of the minute's demand is floating-point noise, not throttling.
-    if (throttledBytes > 1e-6 * this.input.demand[m].bytesPerSecond * 60) this.throttledMinutes++;
+    if (throttledBytes > 1e-6 * demand.bytesPerSecond * 60) this.throttledMinutes++;
     this.acceptedRecords += acceptedRecords;
     this.acceptedBytes += acceptedBytes;
     this.shardMinutes += shards;
+    // Records are billed by size, each minute at that minute's average record size.
+    const recordBytes = demand.recordsPerSecond > 0 ? demand.bytesPerSecond / demand.recordsPerSecond : 0;
+    this.putPayloadUnits += acceptedRecords * Math.max(1, Math.ceil(recordBytes / BILLING.putPayloadUnitBytes - 1e-9));
+    this.onDemandBilledBytes += acceptedRecords
+      * Math.max(1, Math.ceil(recordBytes / BILLING.onDemandRecordRoundingBytes - 1e-9)) * BILLING.onDemandRecordRoundingBytes;
   }
 
-  /** Provisioned: shard-hours, plus the 25 KB PUT payload units of the accepted records. */
-  public provisionedCost(): number {
-    const units = this.acceptedRecords * Math.ceil(this.input.recordBytes / PRICES.putPayloadUnitBytes);
-    return (this.shardMinutes / 60) * PRICES.shardHour + (units / 1e6) * PRICES.putPayloadUnitPerMillion;
-  }
-
-  /** On-Demand: stream-hours, GB written (each record rounded up to 1 KB) and GB read by one shared-throughput reader. */
-  public onDemandCost(): number {
-    const billedRecordBytes = Math.ceil(this.input.recordBytes / PRICES.onDemandRecordRoundingBytes) * PRICES.onDemandRecordRoundingBytes;
-    const writtenGb = (this.acceptedRecords * billedRecordBytes) / PRICES.gb;
-    const readGb = this.acceptedBytes / PRICES.gb;
-    return (this.input.demand.length / 60) * PRICES.onDemandStreamHour + writtenGb * PRICES.onDemandWritePerGb + readGb * PRICES.onDemandReadPerGb;
-  }
-
-  public result(costUsd: number, updateShardCountCalls: number): PolicyResult {
+  public result(updateShardCountCalls: number): { outcome: PolicyOutcome; usage: Usage } {
     return {
-      policy: this.name,
-      throttledBytesPct: round(this.demandBytes > 0 ? (100 * this.throttledBytes) / this.demandBytes : 0, 4),
-      throttledMinutes: this.throttledMinutes,
-      shardHours: round(this.shardMinutes / 60, 2),
-      costUsd: round(costUsd, 2),
-      scalingActions: this.scalingActions,
-      updateShardCountCalls,
+      outcome: {
+        policy: this.name,
+        throttledBytesPct: round(this.demandBytes > 0 ? (100 * this.throttledBytes) / this.demandBytes : 0, 4),
+        throttledMinutes: this.throttledMinutes,
+        shardHours: round(this.shardMinutes / 60, 2),
+        scalingActions: this.scalingActions,
+        updateShardCountCalls,
+      },
+      usage: {
+        mode: this.mode,
+        minutes: this.input.demand.length,
+        shardHours: this.mode === 'provisioned' ? this.shardMinutes / 60 : 0,
+        acceptedBytes: this.acceptedBytes,
+        acceptedRecords: this.acceptedRecords,
+        putPayloadUnits: this.putPayloadUnits,
+        onDemandBilledBytes: this.onDemandBilledBytes,
+      },
     };
   }
 }
 
-const sharesOfMap = new WeakMap<readonly ShardRange[], number[]>();
-
-function row(m: number, d: Demand, shards: readonly ShardRange[], throttledBytes: number): TimelineRow {
-  let shares = sharesOfMap.get(shards);
-  if (!shares) sharesOfMap.set(shards, shares = shards.map(keySpaceShare).sort((a, b) => b - a));
+function row(m: number, d: Demand, shape: MapShape, throttledBytes: number): TimelineRow {
   return {
     minute: m,
     demandBytesPerSecond: d.bytesPerSecond,
     demandRecordsPerSecond: d.recordsPerSecond,
-    openShards: shards.length,
+    openShards: shape.shardCount,
     throttledBytes,
-    shardShares: shares,
-    capacityBytesPerSecond: capacityInBytes(shards.length * SHARD_WRITE_BYTES_PER_SECOND, shards.length * SHARD_WRITE_RECORDS_PER_SECOND, d),
+    shareGroups: shape.groups,
+    capacityBytesPerSecond: capacityInBytes(shape.shardCount * SHARD_WRITE_BYTES_PER_SECOND, shape.shardCount * SHARD_WRITE_RECORDS_PER_SECOND, d),
   };
 }
 
