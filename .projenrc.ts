@@ -63,6 +63,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Test-only: a real Kinesis API (kinesis-mock) and CloudWatch mocking.
     'kinesis-local@^0.6',
     'aws-sdk-client-mock@^4',
+    // Test-only: the replay report's structure is checked by parsing its HTML, without a browser.
+    'node-html-parser@^9',
   ],
 
   // esbuild bundles the Lambda handlers at build time (see the LambdaFunction entries below).
@@ -149,6 +151,13 @@ benchAutoscaler.exec('ts-node --project test/tsconfig.json benchmarks/autoscaler
 project.addTask('bench', {
   description: 'Replay every trace in ../shared/traces through every policy; writes docs/benchmarks.md',
   exec: 'ts-node --project test/tsconfig.json benchmarks/replay.ts',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+
+// The report's size and render time in headless Chromium, and the screenshot in docs/ (needs a Chromium; not run in CI).
+project.addTask('bench:report', {
+  description: 'Render a 60-day replay report in headless Chromium; writes docs/report-benchmark.md and docs/report-example.png',
+  exec: 'ts-node --project test/tsconfig.json benchmarks/report.ts',
   env: { TS_NODE_TRANSPILE_ONLY: 'true' },
 });
 

@@ -55,7 +55,8 @@ export function recommend(results: readonly PolicyResult[], maxThrottlePct: numb
   let reason: string;
   if (qualifying.length > 0) {
     chosen = qualifying[0];
-    const cheaperMisses = candidates.filter((r) => r.costUsd < chosen.costUsd && r.throttledBytesPct > maxThrottlePct).sort(byCost);
+    // On-Demand's own miss is named in the sentence above when it is cheaper; list the provisioned ones here.
+    const cheaperMisses = candidates.filter((r) => r.costUsd < chosen.costUsd && r.throttledBytesPct > maxThrottlePct && r.policy !== 'on-demand').sort(byCost);
     const missNote = cheaperMisses.length > 0
       ? ` Cheaper options throttled more than that: ${cheaperMisses.slice(0, 3).map((r) => `${r.policy} ${pct(r.throttledBytesPct)}`).join(', ')}.`
       : '';
@@ -65,7 +66,12 @@ export function recommend(results: readonly PolicyResult[], maxThrottlePct: numb
         + (runnerUp ? `; the cheapest provisioned option within the limit, ${runnerUp.policy}, costs ${monthly(runnerUp)}.` : '; no provisioned option stayed within the limit.')
         + missNote;
     } else {
-      const vsOnDemand = onDemand ? `, ${Math.round(100 * (1 - chosen.costUsd / onDemand.costUsd))} % less than On-Demand (${monthly(onDemand)})` : '';
+      let vsOnDemand = '';
+      if (onDemand && onDemand.costUsd >= chosen.costUsd) {
+        vsOnDemand = `, ${Math.round(100 * (1 - chosen.costUsd / onDemand.costUsd))} % less than On-Demand (${monthly(onDemand)})`;
+      } else if (onDemand) {
+        vsOnDemand = `, ${(chosen.costUsd / onDemand.costUsd).toFixed(1)} times On-Demand's ${monthly(onDemand)}, which throttled ${pct(onDemand.throttledBytesPct)}`;
+      }
       reason = `${chosen.policy} is the cheapest option that kept throttling within ${pct(maxThrottlePct)}: ${pct(chosen.throttledBytesPct)} at ${monthly(chosen)}${vsOnDemand}.${missNote}`;
     }
   } else if (onDemand) {
