@@ -72,17 +72,25 @@ export interface MapShape {
 export type ShareGroups = ReadonlyArray<{ readonly share: number; readonly count: number }>;
 
 const shapes = new WeakMap<readonly ShardRange[], MapShape>();
+const shares = new WeakMap<ShardRange, number>();
+
+/** A shard's key-space share, computed once per shard (a split leaves the other shards, and their shares, as they were). */
+function shareOf(shard: ShardRange): number {
+  let share = shares.get(shard);
+  if (share === undefined) shares.set(shard, share = keySpaceShare(shard));
+  return share;
+}
 
 /** The shape of a map (cached per map; `hotKeyHash` is the same for a whole replay). */
 export function shapeOf(shards: readonly ShardRange[], hotKeyHash: bigint): MapShape {
   let shape = shapes.get(shards);
   if (!shape) {
-    const shares = shards.map(keySpaceShare);
+    const mapShares = shards.map(shareOf);
     const hot = shards.findIndex((s) => s.startingHashKey <= hotKeyHash && hotKeyHash <= s.endingHashKey);
     const counts = new Map<number, number>();
-    for (const share of shares) counts.set(share, (counts.get(share) ?? 0) + 1);
+    for (const share of mapShares) counts.set(share, (counts.get(share) ?? 0) + 1);
     const groups = [...counts].map(([share, count]) => ({ share, count })).sort((a, b) => b.share - a.share);
-    shape = { shardCount: shards.length, groups, hotShardShare: hot >= 0 ? shares[hot] : 0 };
+    shape = { shardCount: shards.length, groups, hotShardShare: hot >= 0 ? mapShares[hot] : 0 };
     shapes.set(shards, shape);
   }
   return shape;

@@ -125,13 +125,22 @@ export function timelineSvg(title: string, timeline: readonly TimelineRow[], top
   const plotBottom = PANEL_HEIGHT - 20;
   const x = (minute: number) => (LEFT + (minute / Math.max(1, minutes)) * plotWidth).toFixed(1);
   const y = (v: number) => (plotBottom - (Math.min(v, top) / top) * (plotBottom - plotTop)).toFixed(1);
-  // A band: along the tops left to right, back along the bottoms.
-  const band = (upper: (b: Bucket) => number, lower: (b: Bucket) => number) => {
-    const forward = buckets.flatMap((b) => [`${x(b.from)},${y(upper(b))}`, `${x(b.to)},${y(upper(b))}`]);
-    const back = [...buckets].reverse().flatMap((b) => [`${x(b.to)},${y(lower(b))}`, `${x(b.from)},${y(lower(b))}`]);
-    return `M${forward.join('L')}L${back.join('L')}Z`;
+  // Steps: each bucket's value from its start to its end; a run of equal values is one segment, which keeps flat
+  // capacity (fixed-peak, On-Demand) to a few points and a 60-day report small.
+  const steps = (value: (b: Bucket) => number, order: readonly Bucket[], reverse: boolean) => {
+    const points: string[] = [];
+    order.forEach((b, i) => {
+      const v = y(value(b));
+      const [start, end] = reverse ? [x(b.to), x(b.from)] : [x(b.from), x(b.to)];
+      if (i === 0 || v !== y(value(order[i - 1]))) points.push(`${start},${v}`);
+      if (i === order.length - 1 || v !== y(value(order[i + 1]))) points.push(`${end},${v}`);
+    });
+    return points.join('L');
   };
-  const line = (value: (b: Bucket) => number) => `M${buckets.flatMap((b) => [`${x(b.from)},${y(value(b))}`, `${x(b.to)},${y(value(b))}`]).join('L')}`;
+  // A band: along the tops left to right, back along the bottoms.
+  const band = (upper: (b: Bucket) => number, lower: (b: Bucket) => number) =>
+    `M${steps(upper, buckets, false)}L${steps(lower, [...buckets].reverse(), true)}Z`;
+  const line = (value: (b: Bucket) => number) => `M${steps(value, buckets, false)}`;
   const shading: string[] = [];
   for (let i = 0; i < buckets.length; i++) {
     if (!buckets[i].throttled) continue;
@@ -305,7 +314,7 @@ export function htmlReport(context: ReportContext, entries: readonly ReportEntry
   const breakdownKeys = Object.keys(BREAKDOWN_LABELS) as Array<keyof CostBreakdown>;
   const usedKeys = breakdownKeys.filter((k) => results.some((r) => r.costBreakdown[k] > 0));
   const rows = results.map((r) => {
-    const note = r.policy === 'oracle' ? 'bound' : beaten.has(r.policy) ? 'beaten on cost and throttling' : isCandidate(r.policy) ? '' : 'baseline';
+    const note = r.policy === 'oracle' ? 'bound' : beaten.has(r.policy) ? 'beaten on both' : isCandidate(r.policy) ? '' : 'baseline';
     return `<tr class="${r.policy === rec?.policy ? 'recommended' : ''}${beaten.has(r.policy) ? ' dominated' : ''}"><td>${escape(r.policy)}</td><td>${r.throttledBytesPct.toFixed(3)}</td><td>${r.throttledMinutes}</td>`
       + `<td>${r.shardHours.toFixed(1)}</td><td>${r.costUsd.toFixed(2)}</td><td>${r.monthlyCostUsd.toFixed(2)}</td>`
       + usedKeys.map((k) => `<td>${r.costBreakdown[k].toFixed(2)}</td>`).join('')
@@ -327,7 +336,7 @@ h1{font-size:1.4em;margin:0 0 4px}h2{font-size:1.15em;margin:24px 0 8px}
 .sub{color:#555;margin:0 0 12px}.small{font-size:.85em;color:#555}
 .recommendation{border:2px solid #2a7a3a;background:#f1f9f2;padding:8px 16px;border-radius:6px}
 .recommendation h2{margin:8px 0}.figures{font-size:1.1em}
-table{border-collapse:collapse;font-size:.85em}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}td:first-child,th:first-child,td.note{text-align:left}
+table{border-collapse:collapse;font-size:.8em}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}td:first-child,th:first-child,td.note{text-align:left}
 tr.recommended{background:#e3f4e5;font-weight:bold}tr.dominated td{color:#888}
 svg{display:block;width:100%;height:auto}svg.frontier-chart{max-width:900px}
 ${CHART_CSS}

@@ -69,6 +69,8 @@ export interface ProvisionedPolicy {
 }
 
 const MINUTE_MS = 60_000;
+/** The id applyStep gives a child shard until the stream names it. */
+const NEW = 'new';
 
 /** The first hour's peak, at 100 % of the shard limits: the warm start every provisioned policy gets. */
 export function warmStartShards(demand: readonly Demand[]): number {
@@ -79,8 +81,10 @@ export function warmStartShards(demand: readonly Demand[]): number {
 /** Replays `input` through a provisioned policy on a modelled stream. */
 export function simulateProvisioned(policy: ProvisionedPolicy, input: SimulationInput): Simulation {
   let nextShardId = 0;
-  const newIds = (shards: ShardRange[]) => shards.map((s) => ({ ...s, shardId: `shardId-${String(nextShardId++).padStart(12, '0')}` }));
-  let shards: ShardRange[] = newIds(uniformShards(warmStartShards(input.demand)));
+  // Children of a split or merge get new ids and every other shard keeps its own, as in Kinesis; a resize renews all.
+  const newIds = (shards: ShardRange[], all: boolean) => shards.map((s) => (all || s.shardId === NEW
+    ? { ...s, shardId: `shardId-${String(nextShardId++).padStart(12, '0')}` } : s));
+  let shards: ShardRange[] = newIds(uniformShards(warmStartShards(input.demand)), true);
   let pending: { until: number; shards: ShardRange[] } | undefined;
   const calls: number[] = [];
   let lastScalingAt: number | undefined;
@@ -121,10 +125,10 @@ export function simulateProvisioned(policy: ProvisionedPolicy, input: Simulation
         operations++;
         lastScalingAt = now;
         if (step.kind === 'UpdateShardCount') {
-          pending = { until: m + MODEL.updateShardCountMinutes, shards: newIds(applied) };
+          pending = { until: m + MODEL.updateShardCountMinutes, shards: newIds(applied, true) };
           break;
         }
-        working = newIds(applied);
+        working = newIds(applied, false);
         pending = { until: m + 1, shards: working };
       }
     }
@@ -166,8 +170,8 @@ function applyStep(step: Step, shards: readonly ShardRange[], now: number, calls
       if (index < 0) return undefined;
       const parent = shards[index];
       return [...shards.slice(0, index),
-        { shardId: 'new', startingHashKey: parent.startingHashKey, endingHashKey: step.newStartingHashKey - 1n },
-        { shardId: 'new', startingHashKey: step.newStartingHashKey, endingHashKey: parent.endingHashKey },
+        { shardId: NEW, startingHashKey: parent.startingHashKey, endingHashKey: step.newStartingHashKey - 1n },
+        { shardId: NEW, startingHashKey: step.newStartingHashKey, endingHashKey: parent.endingHashKey },
         ...shards.slice(index + 1)];
     }
     case 'MergeShards': {
@@ -175,7 +179,7 @@ function applyStep(step: Step, shards: readonly ShardRange[], now: number, calls
       const b = shards.findIndex((s) => s.shardId === step.adjacentShardToMerge);
       if (a < 0 || b < 0 || Math.abs(a - b) !== 1) return undefined;
       const [low, high] = a < b ? [shards[a], shards[b]] : [shards[b], shards[a]];
-      const merged = { shardId: 'new', startingHashKey: low.startingHashKey, endingHashKey: high.endingHashKey };
+      const merged = { shardId: NEW, startingHashKey: low.startingHashKey, endingHashKey: high.endingHashKey };
       return [...shards.slice(0, Math.min(a, b)), merged, ...shards.slice(Math.max(a, b) + 1)];
     }
   }

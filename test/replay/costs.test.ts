@@ -13,7 +13,9 @@ test('the well-known example: 1,000 records/s of 3 KB on 3 shards for a month is
   const seconds = 730 * 3600;
   const records = 1000 * seconds;
   const bytes = records * 3 * 1024;
-  const u = usage({ minutes: 730 * HOUR, shardHours: 3 * 730, acceptedRecords: records, acceptedBytes: bytes, putPayloadUnits: records, onDemandBilledBytes: bytes });
+  const u = usage({
+    minutes: 730 * HOUR, shardHours: 3 * 730, acceptedRecords: records, acceptedBytes: bytes, putPayloadUnits: records, onDemandBilledBytes: bytes,
+  });
   const provisioned = costOf(u, { prices, readers: 1, efoConsumers: 0 });
   expect(provisioned.shardHours).toBeCloseTo(32.85, 6);
   expect(provisioned.putPayloadUnits).toBeCloseTo(36.792, 6);

@@ -19,7 +19,13 @@ function spikyTrace(): Trace {
 
 function row(minute: number, demand: number, capacity: number, throttledBytes = 0): TimelineRow {
   return {
-    minute, demandBytesPerSecond: demand, demandRecordsPerSecond: demand / 1000, openShards: 1, throttledBytes, shareGroups: [], capacityBytesPerSecond: capacity,
+    minute,
+    demandBytesPerSecond: demand,
+    demandRecordsPerSecond: demand / 1000,
+    openShards: 1,
+    throttledBytes,
+    shareGroups: [],
+    capacityBytesPerSecond: capacity,
   };
 }
 
