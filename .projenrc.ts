@@ -154,6 +154,13 @@ project.addTask('bench', {
   env: { TS_NODE_TRANSPILE_ONLY: 'true' },
 });
 
+// The largest replay the command accepts (60 days at 10,000 MiB/s), each policy under a heap cap.
+project.addTask('bench:largest', {
+  description: 'Replay 60 days at --peak-mib 10000 through every policy under a 1 GB heap cap; writes docs/largest-benchmark.md',
+  exec: 'ts-node --project test/tsconfig.json benchmarks/largest.ts',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+
 // The report's size and render time in headless Chromium, and the screenshot in docs/ (needs a Chromium; not run in CI).
 project.addTask('bench:report', {
   description: 'Render a 60-day replay report in headless Chromium; writes docs/report-benchmark.md and docs/report-example.png',

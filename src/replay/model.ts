@@ -1,4 +1,6 @@
-import { MIB, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, shardsAtFullLoad, ShardRange, keySpaceShare, MAX_HASH_KEY } from '../core';
+import {
+  MIB, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, shardsAtFullLoad, ShardRange, keySpaceShare, MAX_HASH_KEY, uniformShards,
+} from '../core';
 
 /**
  * The replay model's assumptions, each with its source (see ../shared/kinesis-facts.md and docs/benchmarks.md).
@@ -73,6 +75,26 @@ export type ShareGroups = ReadonlyArray<{ readonly share: number; readonly count
 
 const shapes = new WeakMap<readonly ShardRange[], MapShape>();
 const shares = new WeakMap<ShardRange, number>();
+
+/** The shard under another id, keeping its computed share. */
+export function renamed(shard: ShardRange, shardId: string): ShardRange {
+  const copy = { ...shard, shardId };
+  const share = shares.get(shard);
+  if (share !== undefined) shares.set(copy, share);
+  return copy;
+}
+
+const evenMaps = new Map<number, ShardRange[]>();
+
+/** N even shards as UpdateShardCount lays them out; the few latest layouts are kept, with their shares. */
+export function evenShards(n: number): ShardRange[] {
+  let map = evenMaps.get(n);
+  if (!map) {
+    if (evenMaps.size >= 16) evenMaps.delete(evenMaps.keys().next().value!);
+    evenMaps.set(n, map = uniformShards(n));
+  }
+  return map;
+}
 
 /** A shard's key-space share, computed once per shard (a split leaves the other shards, and their shares, as they were). */
 function shareOf(shard: ShardRange): number {

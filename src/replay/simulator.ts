@@ -1,13 +1,13 @@
 import { Usage } from './costs';
 import {
-  acceptedFraction, Demand, fewestShards, KeyDistribution, MapShape, MODEL, runMinute, runMinuteOnShape, shapeOf, ShareGroups, shardsNeeded,
-  uniformShape,
+  acceptedFraction, Demand, evenShards, fewestShards, KeyDistribution, MapShape, MODEL, renamed, runMinute, runMinuteOnShape, shapeOf, ShareGroups,
+  shardsNeeded, uniformShape,
 } from './model';
 import { BILLING } from './prices';
 import {
   Decision, decide, latestShardLoads, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad,
   ShardMinuteMetrics, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, ShardRange, Step, UPDATE_SHARD_COUNT_CALLS_PER_DAY,
-  uniformShards, updateShardCountCallsInWindow,
+  updateShardCountCallsInWindow,
 } from '../core';
 
 export interface SimulationInput {
@@ -83,8 +83,8 @@ export function simulateProvisioned(policy: ProvisionedPolicy, input: Simulation
   let nextShardId = 0;
   // Children of a split or merge get new ids and every other shard keeps its own, as in Kinesis; a resize renews all.
   const newIds = (shards: ShardRange[], all: boolean) => shards.map((s) => (all || s.shardId === NEW
-    ? { ...s, shardId: `shardId-${String(nextShardId++).padStart(12, '0')}` } : s));
-  let shards: ShardRange[] = newIds(uniformShards(warmStartShards(input.demand)), true);
+    ? renamed(s, `shardId-${String(nextShardId++).padStart(12, '0')}`) : s));
+  let shards: ShardRange[] = newIds(evenShards(warmStartShards(input.demand)), true);
   let pending: { until: number; shards: ShardRange[] } | undefined;
   const calls: number[] = [];
   let lastScalingAt: number | undefined;
@@ -163,7 +163,7 @@ function applyStep(step: Step, shards: readonly ShardRange[], now: number, calls
       const target = step.targetShardCount;
       if (target > current * 2 || target < Math.ceil(current / 2) || target === current) return undefined;
       calls.push(now);
-      return uniformShards(step.targetShardCount);
+      return evenShards(step.targetShardCount);
     }
     case 'SplitShard': {
       const index = shards.findIndex((s) => s.shardId === step.shardToSplit);
