@@ -250,13 +250,22 @@ export function frontierSvg(results: readonly PolicyResult[], maxThrottlePct: nu
     ]);
     parts.push(`<path class="frontier" d="M${steps.map(([p, c]) => `${x(p).toFixed(1)},${y(c).toFixed(1)}`).join('L')}"/>`);
   }
+  // Labels that would overlap an earlier one move down a line at a time (options often sit close together).
+  const placed: Array<{ x0: number; x1: number; y: number }> = [];
+  const labelY = (lx: number, ly: number, width: number) => {
+    let candidate = ly;
+    while (placed.some((p) => Math.abs(p.y - candidate) < 12 && lx < p.x1 && lx + width > p.x0)) candidate += 12;
+    placed.push({ x0: lx, x1: lx + width, y: candidate });
+    return candidate;
+  };
   for (const r of results) {
     const kind = r.policy === 'oracle' ? 'bound' : beaten.has(r.policy) ? 'dominated' : 'frontier';
     const cx = x(r.throttledBytesPct).toFixed(1);
     const cy = y(r.monthlyCostUsd).toFixed(1);
     const mark = r.policy === recommended ? ' recommended' : '';
+    const ly = labelY(Number(cx) + 9, Number(cy), 6.5 * r.policy.length);
     parts.push(`<g class="point ${kind}${mark}" data-policy="${escape(r.policy)}"><circle cx="${cx}" cy="${cy}" r="${r.policy === recommended ? 7 : 5}"/>`
-      + `<text x="${(Number(cx) + 9).toFixed(1)}" y="${cy}" dy="4">${escape(r.policy)}</text>`
+      + `<text x="${(Number(cx) + 9).toFixed(1)}" y="${ly.toFixed(1)}" dy="4">${escape(r.policy)}</text>`
       + `<title>${escape(r.policy)}: ${r.throttledBytesPct.toFixed(3)} % throttled, $${r.monthlyCostUsd.toFixed(2)}/month${kind === 'dominated' ? ' (beaten on both)' : ''}</title></g>`);
   }
   parts.push(`<text class="axis-label" x="${(left + SCATTER_WIDTH - right) / 2}" y="${SCATTER_HEIGHT - 12}" text-anchor="middle">throttled bytes (% of demand, square-root scale)</text>`,
