@@ -170,3 +170,29 @@ describe('the installed command (assets/cli/index.js, bundled at build time)', (
     expect(locked.stderr).toMatch(/cannot be written \(its folder does not exist\); nothing was run/);
   });
 });
+
+test('--prices bills with a price file for another region, and the JSON says which region', async () => {
+  const prices = JSON.stringify({
+    'eu-west-1': {
+      shardHour: 0.03,
+      putPayloadUnitPerMillion: 0.014,
+      onDemandStreamHour: 0.04,
+      onDemandWritePerGb: 0.08,
+      onDemandReadPerGb: 0.04,
+      efoConsumerShardHour: 0.015,
+      efoPerGb: 0.013,
+      onDemandEfoPerGb: 0.05,
+      getMetricDataPerThousandMetrics: 0.01,
+      customMetricMonth: 0.3,
+      lambdaPerMillionRequests: 0.2,
+      lambdaPerGbSecond: 0.0000166667,
+      source: 'our invoice',
+      retrieved: '2026-11',
+    },
+  });
+  const files = { 'wave.csv': WAVE, 'prices.json': prices };
+  const usEast = JSON.parse((await run(['replay', 'wave.csv', '--json', '--policy', 'fixed-peak'], files)).stdout);
+  const euWest = JSON.parse((await run(['replay', 'wave.csv', '--json', '--policy', 'fixed-peak', '--region', 'eu-west-1', '--prices', 'prices.json'], files)).stdout);
+  expect(euWest.region).toBe('eu-west-1');
+  expect(euWest.results[0].costBreakdown.shardHours).toBeCloseTo(2 * usEast.results[0].costBreakdown.shardHours, 2);
+});
