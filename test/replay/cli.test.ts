@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runIn } from './cli-harness';
+import { PRICE_TABLES } from '../../src/replay/prices';
 
 const ROOT = path.join(__dirname, '..', '..');
 /** Two days of a daily wave at 5-minute samples. */
@@ -172,24 +173,7 @@ describe('the installed command (assets/cli/index.js, bundled at build time)', (
 });
 
 test('--prices bills with a price file for another region, and the JSON says which region', async () => {
-  const prices = JSON.stringify({
-    'eu-west-1': {
-      shardHour: 0.03,
-      putPayloadUnitPerMillion: 0.014,
-      onDemandStreamHour: 0.04,
-      onDemandWritePerGb: 0.08,
-      onDemandReadPerGb: 0.04,
-      efoConsumerShardHour: 0.015,
-      efoPerGb: 0.013,
-      onDemandEfoPerGb: 0.05,
-      getMetricDataPerThousandMetrics: 0.01,
-      customMetricMonth: 0.3,
-      lambdaPerMillionRequests: 0.2,
-      lambdaPerGbSecond: 0.0000166667,
-      source: 'our invoice',
-      retrieved: '2026-11',
-    },
-  });
+  const prices = JSON.stringify({ 'eu-west-1': { ...PRICE_TABLES['us-east-1'], shardHour: 0.03, source: 'our invoice', retrieved: '2026-11' } });
   const files = { 'wave.csv': WAVE, 'prices.json': prices };
   const usEast = JSON.parse((await run(['replay', 'wave.csv', '--json', '--policy', 'fixed-peak'], files)).stdout);
   const euWest = JSON.parse((await run(['replay', 'wave.csv', '--json', '--policy', 'fixed-peak', '--region', 'eu-west-1', '--prices', 'prices.json'], files)).stdout);
