@@ -46,8 +46,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   constructsVersion: CONSTRUCTS_FLOOR,
   jsiiVersion: '~6.0.0',
 
-  // The replay and planning command ships with the library, compiled by jsii from src/replay/.
-  bin: { 'cdk-kinesis-autoscaling': 'lib/replay/bin.js' },
+  // The planning command (import, replay) ships with the library as one file bundled from src/replay/ (see below).
+  bin: { 'cdk-kinesis-autoscaling': 'assets/cli/index.js' },
 
   publishToPypi: { distName: 'cdk-kinesis-autoscaling', module: 'cdk_kinesis_autoscaling' },
   publishToMaven: {
@@ -71,6 +71,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Test-only: a real Kinesis API (kinesis-mock) and CloudWatch mocking.
     'kinesis-local@^0.6',
     'aws-sdk-client-mock@^4',
+    // Test-only: the replay report's structure is checked by parsing its HTML, without a browser.
+    'node-html-parser@^9',
   ],
 
   // esbuild bundles the Lambda handlers at build time (see the LambdaFunction entries below).
@@ -138,6 +140,15 @@ for (const handler of ['autoscaler', 'reconciler']) {
   });
 }
 
+// The command bundles the AWS SDK clients `import` calls, so `npx cdk-kinesis-autoscaling` needs no other install; jsii
+// libraries cannot have ordinary runtime dependencies. esbuild keeps the entry's #! line.
+const bundleCli = project.addTask('bundle:cli', {
+  description: 'Bundle the planning command (src/replay/bin.ts) with its AWS SDK clients into assets/cli/index.js',
+  exec: 'esbuild --bundle src/replay/bin.ts --target=node20 --platform=node --minify --legal-comments=external '
+    + '--outfile=assets/cli/index.js --tsconfig=test/tsconfig.json',
+});
+project.tasks.tryFind('bundle')!.spawn(bundleCli);
+
 // README snippets must compile: rosetta strict fails the build on any that does not.
 const rosetta = project.addTask('rosetta:extract', {
   description: 'Compile every TypeScript snippet in the README (strict)',
@@ -175,6 +186,20 @@ const benchSynth = project.addTask('bench:synth', {
 });
 benchSynth.spawn(project.tasks.tryFind('bundle')!);
 benchSynth.exec('ts-node --project test/tsconfig.json benchmarks/fleet-synth.ts');
+
+// The largest replay the command accepts (60 days at 10,000 MiB/s), each policy under a heap cap.
+project.addTask('bench:largest', {
+  description: 'Replay 60 days at --peak-mib 10000 through every policy under a 1 GB heap cap; writes docs/largest-benchmark.md',
+  exec: 'ts-node --project test/tsconfig.json benchmarks/largest.ts',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+
+// The report's size and render time in headless Chromium, and the screenshot in docs/ (needs a Chromium; not run in CI).
+project.addTask('bench:report', {
+  description: 'Render a 60-day replay report in headless Chromium; writes docs/report-benchmark.md and docs/report-example.png',
+  exec: 'ts-node --project test/tsconfig.json benchmarks/report.ts',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
 
 // Snapshot verification needs no AWS credentials; transpile-only keeps it fast (eslint type-checks these files).
 const integEnv = { TS_NODE_TRANSPILE_ONLY: 'true' };

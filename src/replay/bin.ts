@@ -1,10 +1,43 @@
 #!/usr/bin/env node
 import * as fs from 'fs';
+import * as path from 'path';
+// eslint-disable-next-line import/no-extraneous-dependencies -- bundled into assets/cli/index.js at build time
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+// eslint-disable-next-line import/no-extraneous-dependencies -- bundled into assets/cli/index.js at build time
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { main } from './cli';
+import { ImportError } from './import';
 
-process.exitCode = main(process.argv.slice(2), {
+/** The package root: this file runs bundled as assets/cli/index.js (and compiled as lib/replay/bin.js). */
+const ROOT = path.join(__dirname, '..', '..');
+
+void main(process.argv.slice(2), {
   readFile: (file) => fs.readFileSync(file, 'utf8'),
   writeFile: (file, text) => fs.writeFileSync(file, text),
+  checkWritable: (file) => {
+    if (fs.existsSync(file)) {
+      if (fs.statSync(file).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+      fs.accessSync(file, fs.constants.W_OK);
+    } else {
+      fs.accessSync(path.dirname(path.resolve(file)), fs.constants.W_OK);
+    }
+  },
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  version: () => (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+  aws: async (region) => {
+    const cloudwatch = new CloudWatchClient(region ? { region } : {});
+    const kinesis = new KinesisClient(region ? { region } : {});
+    let resolved: string;
+    try {
+      resolved = await cloudwatch.config.region();
+    } catch {
+      resolved = '';
+    }
+    if (!resolved) throw new ImportError('no AWS region: pass --region or set AWS_REGION');
+    return { cloudwatch, kinesis, region: resolved };
+  },
+  now: () => new Date(),
+}).then((code) => {
+  process.exitCode = code;
 });

@@ -1,127 +1,317 @@
 import * as path from 'path';
-import { DEFAULT_OPTIONS, POLICY_NAMES, PolicyName, replay, ReplayOptions } from './replay';
-import { htmlReport, resultsTable, timelineCsv } from './report';
+import { parseArgs, ParseArgsConfig } from 'util';
+import { ImportClients, ImportError, importTrace, MAX_IMPORT_DAYS } from './import';
+import { DEFAULT_REGION, PriceError, priceTable, PRICE_TABLES } from './prices';
+import { DEFAULT_OPTIONS, peakOf, plan, POLICY_NAMES, PolicyName, ReplayOptions } from './replay';
+import { htmlReport, recommendationText, resultsTable, timelineCsv } from './report';
 import { parseTrace, TraceError } from './trace';
+import { MAX_SHARDS_PER_STREAM, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, MIB } from '../core';
 
-/** What the command touches, so tests can run it in process. */
+/** What the commands touch, so tests run them in process. */
 export interface CommandIo {
   readFile(file: string): string;
   writeFile(file: string, text: string): void;
+  /** Throws (with a `code` such as ENOENT or EACCES) when `file` could not be written; writes nothing. */
+  checkWritable(file: string): void;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** The package's version. */
+  version(): string;
+  /** AWS clients for `import`, in `region` or the default chain's region; the region they use. */
+  aws(region: string | undefined): Promise<ImportClients & { readonly region: string }>;
+  now(): Date;
 }
 
-export const USAGE = 'usage: cdk-kinesis-autoscaling replay <trace.csv> [--peak-mib N] [--record-bytes N] [--policy NAME]... '
-  + '[--metric-lag MIN] [--hot-key-share F] [--json] [--timeline FILE] [--report FILE.html]';
+const BIN = 'cdk-kinesis-autoscaling';
 
-/** A problem with how the command was called: exit code 2. */
-class UsageError extends Error {}
+export const USAGE = `usage: ${BIN} <command> [options]
 
-interface Parsed {
-  readonly tracePath: string;
-  readonly options: ReplayOptions;
-  readonly json: boolean;
-  readonly timeline?: string;
-  readonly report?: string;
+Plan a Kinesis stream's capacity on your own traffic.
+
+commands:
+  import --stream NAME   write a stream's traffic from CloudWatch as a trace (AWS credentials: the default chain)
+  replay <trace.csv>     replay a trace through every scaling option, price each and recommend one
+  help [command]         show a command's options
+
+options:
+  -h, --help             show this help (or a command's, after the command)
+  -v, --version          print the version`;
+
+export const REPLAY_USAGE = `usage: ${BIN} replay <trace.csv> [options]
+
+The trace is CSV with one of two headers:
+  timestamp,bytes,records,throttled_records   what a stream measured (as "import" writes it); replayed at its real
+                                              rates and record sizes unless --peak-mib scales it
+  timestamp,value                             any relative rate series; scaled to --peak-mib (default 32) MiB/s at
+                                              --record-bytes (default 2048) per record
+Each row holds until the next row's timestamp (ISO-8601, "YYYY-MM-DD HH:MM:SS" UTC, or epoch seconds).
+
+options:
+  --max-throttle-pct P   the most throttled bytes (% of demand) a recommendation may lose (default 0.1)
+  --peak-mib N           scale the trace's peak to N MiB/s (at most ${MAX_SHARDS_PER_STREAM}, a stream of ${MAX_SHARDS_PER_STREAM} shards)
+  --record-bytes N       record size for timestamp,value traces (1 to 10485760; default 2048)
+  --policy NAME          replay only these policies (repeatable): ${POLICY_NAMES.join(', ')}
+  --region R             prices of this region (built in: ${Object.keys(PRICE_TABLES).join(', ')}; default ${DEFAULT_REGION})
+  --prices FILE.json     prices from a file instead (every field of the built-in table, with source and retrieved)
+  --readers N            shared-throughput readers, billed per GB read on On-Demand (default 1)
+  --efo-consumers N      enhanced fan-out consumers (default 0)
+  --shard-level-metrics  our autoscaler reads shard-level metrics (billed per shard and metric)
+  --metric-lag MIN       minutes before a minute's metrics are visible to a policy (default 2)
+  --hot-key-share F      share of traffic on one partition key, 0 to under 1 (default 0)
+  --json                 print one JSON object: { ..., recommendation, results }
+  --timeline FILE        write one CSV row per policy and minute
+  --report FILE.html     write a self-contained HTML report
+  -h, --help             show this help`;
+
+export const IMPORT_USAGE = `usage: ${BIN} import --stream NAME [--region R] [--days N] [--out trace.csv]
+
+Reads IncomingBytes, IncomingRecords and WriteProvisionedThroughputExceeded of one stream from CloudWatch: 1-minute
+sums for the last 15 days (what CloudWatch keeps at that resolution), 5-minute sums before that. Writes the trace
+"timestamp,bytes,records,throttled_records" that replay reads. Credentials and region come from the AWS SDK's default
+chain; the caller needs kinesis:DescribeStreamSummary and cloudwatch:GetMetricData.
+
+options:
+  --stream NAME          the stream's name (required)
+  --region R             the stream's region (default: the SDK's, e.g. AWS_REGION)
+  --days N               how many days back, 1 to ${MAX_IMPORT_DAYS} (default 14)
+  --out FILE             where to write the trace (default: standard output)
+  -h, --help             show this help`;
+
+/** A problem with how the command was called: exit code 2, with the usage. */
+class UsageError extends Error {
+  constructor(message: string, readonly usage: string) {
+    super(message);
+  }
 }
+
+/** A problem found while running: exit code 1. */
+class RunError extends Error {}
 
 /**
- * Runs the command; returns the exit code. Every failure is one line on stderr that names the problem (and the row
- * of the trace); nothing throws.
+ * Runs the command; resolves to the exit code. Every failure is one line on stderr that names the problem (and the
+ * row of the trace); nothing throws.
  */
-export function main(argv: readonly string[], io: CommandIo): number {
-  let parsed: Parsed;
+export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   try {
-    parsed = parseArguments(argv);
+    const [command, ...rest] = argv;
+    if (command === undefined) throw new UsageError('missing a command', USAGE);
+    if (command === '-h' || command === '--help' || command === 'help') {
+      const topic = rest[0];
+      io.stdout(`${topic === 'replay' ? REPLAY_USAGE : topic === 'import' ? IMPORT_USAGE : USAGE}\n`);
+      return 0;
+    }
+    if (command === '-v' || command === '--version') {
+      io.stdout(`${io.version()}\n`);
+      return 0;
+    }
+    if (command === 'replay') return runReplay(rest, io);
+    if (command === 'import') return await runImport(rest, io);
+    throw new UsageError(`unknown command ${JSON.stringify(command)}; commands are import, replay, help`, USAGE);
   } catch (e) {
-    io.stderr(`error: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  try {
-    let text: string;
-    try {
-      text = io.readFile(parsed.tracePath);
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      throw new TraceError(code === 'ENOENT' ? `${parsed.tracePath}: no such file` : `${parsed.tracePath}: cannot be read (${code ?? (e as Error).message})`);
+    if (e instanceof UsageError) {
+      io.stderr(`error: ${e.message}\n\n${e.usage}\n`);
+      return 2;
     }
-    const trace = parseTrace(text, parsed.tracePath);
-    const simulations = replay(trace, parsed.options);
-    const results = simulations.map((s) => s.result);
-    const { peakMiBps, recordBytes } = parsed.options;
-    if (parsed.json) {
-      io.stdout(`${JSON.stringify({ trace: parsed.tracePath, minutes: trace.minutes.length, peakMiBps, recordBytes, results })}\n`);
-    } else {
-      io.stdout(`${path.basename(parsed.tracePath)}: ${trace.minutes.length} minutes, peak ${peakMiBps} MiB/s, ${recordBytes}-byte records\n\n${resultsTable(results)}\n`);
-    }
-    if (parsed.timeline) io.writeFile(parsed.timeline, timelineCsv(simulations));
-    if (parsed.report) {
-      io.writeFile(parsed.report, htmlReport(path.basename(parsed.tracePath),
-        `${trace.minutes.length} minutes, peak ${peakMiBps} MiB/s, ${recordBytes}-byte records, metrics visible after ${parsed.options.metricLagMinutes} minutes`, simulations));
-    }
-    return 0;
-  } catch (e) {
-    const message = e instanceof TraceError ? e.message : `unexpected failure: ${(e as Error).message ?? String(e)}`;
-    io.stderr(`error: ${message}\n`);
+    const known = e instanceof TraceError || e instanceof RunError || e instanceof ImportError || e instanceof PriceError;
+    io.stderr(`error: ${known ? (e as Error).message : `unexpected failure: ${(e as Error)?.message ?? String(e)}`}\n`);
     return 1;
   }
 }
 
-function parseArguments(argv: readonly string[]): Parsed {
-  const [command, ...rest] = argv;
-  if (command !== 'replay') throw new UsageError(command === undefined ? 'missing command "replay"' : `unknown command ${JSON.stringify(command)}`);
-  let tracePath: string | undefined;
-  const options: { -readonly [K in keyof ReplayOptions]: ReplayOptions[K] } = { ...DEFAULT_OPTIONS, policies: [] };
-  const policies: PolicyName[] = [];
-  let json = false;
-  let timeline: string | undefined;
-  let report: string | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const value = () => {
-      const next = rest[++i];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`${arg} needs a value`);
-      return next;
-    };
-    switch (arg) {
-      case '--peak-mib': options.peakMiBps = positive(arg, value()); break;
-      case '--record-bytes': options.recordBytes = wholeInRange(arg, value(), 1, 10 * 1024 * 1024); break;
-      case '--metric-lag': options.metricLagMinutes = wholeInRange(arg, value(), 0, 60); break;
-      case '--hot-key-share': options.hotKeyShare = fraction(arg, value()); break;
-      case '--policy': {
-        const name = value();
-        if (!(POLICY_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown policy ${JSON.stringify(name)}; policies are ${POLICY_NAMES.join(', ')}`);
-        policies.push(name as PolicyName);
-        break;
-      }
-      case '--json': json = true; break;
-      case '--timeline': timeline = value(); break;
-      case '--report': report = value(); break;
-      default:
-        if (arg.startsWith('-')) throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
-        if (tracePath !== undefined) throw new UsageError(`one trace at a time, received ${JSON.stringify(tracePath)} and ${JSON.stringify(arg)}`);
-        tracePath = arg;
-    }
+const REPLAY_OPTIONS = {
+  'help': { type: 'boolean', short: 'h' },
+  'max-throttle-pct': { type: 'string' },
+  'peak-mib': { type: 'string' },
+  'record-bytes': { type: 'string' },
+  'policy': { type: 'string', multiple: true },
+  'region': { type: 'string' },
+  'prices': { type: 'string' },
+  'readers': { type: 'string' },
+  'efo-consumers': { type: 'string' },
+  'shard-level-metrics': { type: 'boolean' },
+  'metric-lag': { type: 'string' },
+  'hot-key-share': { type: 'string' },
+  'json': { type: 'boolean' },
+  'timeline': { type: 'string' },
+  'report': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+function runReplay(argv: readonly string[], io: CommandIo): number {
+  const { values, positionals } = parse(argv, REPLAY_OPTIONS, REPLAY_USAGE);
+  if (values.help) {
+    io.stdout(`${REPLAY_USAGE}\n`);
+    return 0;
   }
-  if (tracePath === undefined) throw new UsageError('missing the trace file');
-  options.policies = policies.length > 0 ? [...new Set(policies)] : POLICY_NAMES;
-  return { tracePath, options, json, timeline, report };
+  const usage = (message: string) => new UsageError(message, REPLAY_USAGE);
+  if (positionals.length === 0) throw usage('missing the trace file');
+  if (positionals.length > 1) throw usage(`one trace at a time, received ${positionals.map((p) => JSON.stringify(p)).join(' and ')}`);
+  const tracePath = positionals[0];
+
+  // Every argument is checked before the trace is read, and every output path before the simulation starts.
+  const num = (option: string, text: string | undefined, check: (n: number) => boolean, allowed: string) => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n) || !check(n)) throw usage(`--${option} must be ${allowed}, received ${JSON.stringify(text)}`);
+    return n;
+  };
+  const whole = (option: string, text: string | undefined, min: number, max: number) =>
+    num(option, text, (n) => Number.isInteger(n) && n >= min && n <= max, `a whole number from ${min} to ${max}`);
+  const maxPeak = (MAX_SHARDS_PER_STREAM * SHARD_WRITE_BYTES_PER_SECOND) / MIB;
+  const peakMiBps = num('peak-mib', values['peak-mib'], (n) => n > 0 && n <= maxPeak,
+    `a number above 0 and at most ${maxPeak} (what a stream of ${MAX_SHARDS_PER_STREAM} shards takes)`);
+  const recordBytes = whole('record-bytes', values['record-bytes'], 1, 10 * 1024 * 1024);
+  const maxThrottlePct = num('max-throttle-pct', values['max-throttle-pct'], (n) => n >= 0 && n <= 100, 'a percentage from 0 to 100') ?? 0.1;
+  const metricLag = whole('metric-lag', values['metric-lag'], 0, 60);
+  const hotKeyShare = num('hot-key-share', values['hot-key-share'], (n) => n >= 0 && n < 1, 'a number from 0 up to (not including) 1');
+  const readers = whole('readers', values.readers, 0, 100);
+  const efoConsumers = whole('efo-consumers', values['efo-consumers'], 0, 50);
+  const policies: PolicyName[] = [];
+  for (const name of values.policy ?? []) {
+    if (!(POLICY_NAMES as readonly string[]).includes(name)) throw usage(`unknown policy ${JSON.stringify(name)}; policies are ${POLICY_NAMES.join(', ')}`);
+    policies.push(name as PolicyName);
+  }
+  const region = values.region ?? DEFAULT_REGION;
+  const prices = values.prices === undefined ? priceTable(region) : priceTable(region, readInput(io, values.prices), values.prices);
+  for (const output of [values.timeline, values.report]) if (output !== undefined) checkOutput(io, output);
+
+  const trace = parseTrace(readInput(io, tracePath), tracePath);
+  if (trace.format === 'measured' && recordBytes !== undefined) {
+    throw usage(`--record-bytes applies to timestamp,value traces only: ${tracePath} has measured bytes and records, so its record sizes are real`);
+  }
+  const options: ReplayOptions = {
+    ...DEFAULT_OPTIONS,
+    peakMiBps,
+    recordBytes: recordBytes ?? DEFAULT_OPTIONS.recordBytes,
+    metricLagMinutes: metricLag ?? DEFAULT_OPTIONS.metricLagMinutes,
+    hotKeyShare: hotKeyShare ?? DEFAULT_OPTIONS.hotKeyShare,
+    policies: policies.length > 0 ? [...new Set(policies)] : POLICY_NAMES,
+    shardLevelMetrics: values['shard-level-metrics'] ?? false,
+    costs: { prices, readers: readers ?? 1, efoConsumers: efoConsumers ?? 0 },
+  };
+  const peak = peakOf(trace, options);
+  if (trace.format === 'relative' && (peak * MIB) / options.recordBytes > MAX_SHARDS_PER_STREAM * SHARD_WRITE_RECORDS_PER_SECOND) {
+    throw usage(`--peak-mib ${peak} at ${options.recordBytes}-byte records is ${Math.round((peak * MIB) / options.recordBytes).toLocaleString('en-US')} records/s, `
+      + `more than a stream of ${MAX_SHARDS_PER_STREAM} shards takes (${(MAX_SHARDS_PER_STREAM * SHARD_WRITE_RECORDS_PER_SECOND).toLocaleString('en-US')} records/s)`);
+  }
+  if (trace.format === 'measured' && peak > maxPeak) {
+    throw usage(`${tracePath} peaks at ${Math.round(peak)} MiB/s, more than a stream of ${MAX_SHARDS_PER_STREAM} shards takes; pass --peak-mib to scale it down`);
+  }
+
+  const { replayed, recommendation } = plan(trace, options, maxThrottlePct);
+  const results = replayed.map((r) => r.result);
+  const recordNote = trace.format === 'measured' ? 'measured record sizes' : `${options.recordBytes}-byte records`;
+  const peakText = `peak ${round(peak)} MiB/s`;
+  if (values.json) {
+    io.stdout(`${JSON.stringify({
+      trace: tracePath,
+      format: trace.format,
+      minutes: trace.minutes.length,
+      peakMiBps: round(peak),
+      recordBytes: trace.format === 'relative' ? options.recordBytes : null,
+      region: prices.region,
+      maxThrottlePct,
+      readers: options.costs.readers,
+      efoConsumers: options.costs.efoConsumers,
+      shardLevelMetrics: options.shardLevelMetrics,
+      recommendation: recommendation ?? null,
+      results,
+    })}\n`);
+  } else {
+    io.stdout(`${recommendationText(recommendation, maxThrottlePct)}\n`
+      + `${path.basename(tracePath)}: ${trace.minutes.length} minutes, ${peakText}, ${recordNote}; prices ${prices.region}\n\n${resultsTable(results)}\n`);
+  }
+  if (values.timeline) io.writeFile(values.timeline, timelineCsv(replayed));
+  if (values.report) {
+    io.writeFile(values.report, htmlReport({
+      traceName: path.basename(tracePath),
+      subtitle: `${trace.minutes.length.toLocaleString('en-US')} minutes from ${new Date(trace.startMs).toISOString().slice(0, 16).replace('T', ' ')} UTC, `
+        + `${peakText}, ${recordNote}, metrics visible after ${options.metricLagMinutes} minutes`,
+      startMs: trace.startMs,
+      maxThrottlePct,
+      prices,
+      readers: options.costs.readers,
+      efoConsumers: options.costs.efoConsumers,
+      shardLevelMetrics: options.shardLevelMetrics,
+      recommendation,
+    }, replayed));
+  }
+  return 0;
 }
 
-function positive(option: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${option} must be a positive number, received ${JSON.stringify(text)}`);
-  return n;
+const IMPORT_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  stream: { type: 'string' },
+  region: { type: 'string' },
+  days: { type: 'string' },
+  out: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+async function runImport(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parse(argv, IMPORT_OPTIONS, IMPORT_USAGE);
+  if (values.help) {
+    io.stdout(`${IMPORT_USAGE}\n`);
+    return 0;
+  }
+  const usage = (message: string) => new UsageError(message, IMPORT_USAGE);
+  if (positionals.length > 0) throw usage(`unexpected argument ${JSON.stringify(positionals[0])}; name the stream with --stream`);
+  const streamName = values.stream;
+  if (streamName === undefined) throw usage('missing --stream NAME');
+  if (!/^[a-zA-Z0-9_.-]{1,128}$/.test(streamName)) throw usage(`--stream must be 1 to 128 characters of a-z, A-Z, 0-9, _ . -, received ${JSON.stringify(streamName)}`);
+  const daysText = values.days ?? '14';
+  const days = Number(daysText);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_IMPORT_DAYS) {
+    throw usage(`--days must be a whole number from 1 to ${MAX_IMPORT_DAYS} (CloudWatch keeps 5-minute data for 63 days), received ${JSON.stringify(daysText)}`);
+  }
+  if (values.out !== undefined) checkOutput(io, values.out);
+
+  const clients = await io.aws(values.region);
+  const result = await importTrace(clients, { streamName, region: clients.region, days, now: io.now() });
+  if (values.out !== undefined) {
+    io.writeFile(values.out, result.csv);
+    io.stderr(`wrote ${values.out}: ${result.summary}\n`);
+  } else {
+    io.stdout(result.csv);
+    io.stderr(`${result.summary}\n`);
+  }
+  return 0;
 }
 
-function wholeInRange(option: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${option} must be a whole number from ${min} to ${max}, received ${JSON.stringify(text)}`);
-  return n;
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (e) {
+    const error = e as { code?: string; message: string };
+    const option = /'(-[^' ]+)/.exec(error.message)?.[1];
+    if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${JSON.stringify(option)}`, usage);
+    if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const problem = /argument missing/.test(error.message) ? 'needs a value'
+        : /ambiguous/.test(error.message) ? `needs a value (for one that starts with "-", write ${option}=VALUE)` : 'takes no value';
+      throw new UsageError(`${option} ${problem}`, usage);
+    }
+    throw new UsageError(error.message, usage);
+  }
 }
 
-function fraction(option: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new UsageError(`${option} must be a number from 0 up to (not including) 1, received ${JSON.stringify(text)}`);
-  return n;
+function readInput(io: CommandIo, file: string): string {
+  try {
+    return io.readFile(file);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new RunError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot be read (${code ?? (e as Error).message})`);
+  }
+}
+
+function checkOutput(io: CommandIo, file: string): void {
+  try {
+    io.checkWritable(file);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+      : code === 'EISDIR' ? 'it is a folder' : code ?? (e as Error).message;
+    throw new RunError(`${file} cannot be written (${why}); nothing was run`);
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
 }

@@ -1,4 +1,6 @@
-import { MIB, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, shardsAtFullLoad, ShardRange, keySpaceShare, MAX_HASH_KEY } from '../core';
+import {
+  MIB, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, shardsAtFullLoad, ShardRange, keySpaceShare, MAX_HASH_KEY, uniformShards,
+} from '../core';
 
 /**
  * The replay model's assumptions, each with its source (see ../shared/kinesis-facts.md and docs/benchmarks.md).
@@ -14,18 +16,6 @@ export const MODEL = {
   /** Traffic above On-Demand's capacity is throttled for about 15 minutes while it adapts. */
   onDemandAdaptMinutes: 15,
   onDemandPeakWindowMinutes: 30 * 24 * 60,
-} as const;
-
-/** Prices in USD, us-east-1, from the AWS price list (kinesis-facts.md). GB = 2^30 bytes. */
-export const PRICES = {
-  shardHour: 0.015,
-  putPayloadUnitPerMillion: 0.014,
-  putPayloadUnitBytes: 25 * 1024,
-  onDemandStreamHour: 0.04,
-  onDemandWritePerGb: 0.08,
-  onDemandReadPerGb: 0.04,
-  onDemandRecordRoundingBytes: 1024,
-  gb: 2 ** 30,
 } as const;
 
 /** One minute of write demand. */
@@ -68,28 +58,128 @@ export function trafficShares(shards: readonly ShardRange[], keys: KeyDistributi
 }
 
 /**
+ * What a minute's outcome depends on in a shard map: how many shards hold each key-space share, and the share of the
+ * shard that holds the hot key. Shards of equal share fare alike, so a minute costs one step per distinct share, not
+ * per shard: a 10,000-shard stream replays as fast as a small one.
+ */
+export interface MapShape {
+  readonly shardCount: number;
+  /** Shards by key-space share, largest share first. */
+  readonly groups: ShareGroups;
+  /** Key-space share of the shard holding `hotKeyHash`. */
+  readonly hotShardShare: number;
+}
+
+/** How many shards hold each key-space share, largest share first: a map's layout in a few numbers. */
+export type ShareGroups = ReadonlyArray<{ readonly share: number; readonly count: number }>;
+
+const shapes = new WeakMap<readonly ShardRange[], MapShape>();
+const shares = new WeakMap<ShardRange, number>();
+
+/** The shard under another id, keeping its computed share. */
+export function renamed(shard: ShardRange, shardId: string): ShardRange {
+  const copy = { ...shard, shardId };
+  const share = shares.get(shard);
+  if (share !== undefined) shares.set(copy, share);
+  return copy;
+}
+
+const evenMaps = new Map<number, ShardRange[]>();
+
+/** N even shards as UpdateShardCount lays them out; the few latest layouts are kept, with their shares. */
+export function evenShards(n: number): ShardRange[] {
+  let map = evenMaps.get(n);
+  if (!map) {
+    if (evenMaps.size >= 16) evenMaps.delete(evenMaps.keys().next().value!);
+    evenMaps.set(n, map = uniformShards(n));
+  }
+  return map;
+}
+
+/** A shard's key-space share, computed once per shard (a split leaves the other shards, and their shares, as they were). */
+function shareOf(shard: ShardRange): number {
+  let share = shares.get(shard);
+  if (share === undefined) shares.set(shard, share = keySpaceShare(shard));
+  return share;
+}
+
+/** The shape of a map (cached per map; `hotKeyHash` is the same for a whole replay). */
+export function shapeOf(shards: readonly ShardRange[], hotKeyHash: bigint): MapShape {
+  let shape = shapes.get(shards);
+  if (!shape) {
+    const mapShares = shards.map(shareOf);
+    const hot = shards.findIndex((s) => s.startingHashKey <= hotKeyHash && hotKeyHash <= s.endingHashKey);
+    const counts = new Map<number, number>();
+    for (const share of mapShares) counts.set(share, (counts.get(share) ?? 0) + 1);
+    const groups = [...counts].map(([share, count]) => ({ share, count })).sort((a, b) => b.share - a.share);
+    shape = { shardCount: shards.length, groups, hotShardShare: hot >= 0 ? mapShares[hot] : 0 };
+    shapes.set(shards, shape);
+  }
+  return shape;
+}
+
+/** The shape of `n` even shards (UpdateShardCount's layout), without building the map. */
+export function uniformShape(n: number): MapShape {
+  return { shardCount: n, groups: [{ share: 1 / n, count: n }], hotShardShare: 1 / n };
+}
+
+/** Every shard's share, largest first. */
+export function expandShares(groups: ShareGroups): number[] {
+  return groups.flatMap((g) => new Array<number>(g.count).fill(g.share));
+}
+
+/**
  * One minute of `demand` on `shards`: each shard accepts up to 1 MiB/s and 1,000 records/s of its share, the rest is
- * throttled (counted, not replayed).
+ * throttled (counted, not replayed). Per-shard figures are computed only when read.
  */
 export function runMinute(demand: Demand, shards: readonly ShardRange[], keys: KeyDistribution): MinuteOutcome {
-  const shares = trafficShares(shards, keys);
+  const outcome = runMinuteOnShape(demand, shapeOf(shards, keys.hotKeyHash), keys);
+  let perShard: MinuteOutcome['perShard'] | undefined;
+  return {
+    ...outcome,
+    get perShard() {
+      if (!perShard) {
+        perShard = shards.map((shard) => {
+          const share = trafficShares([shard], keys)[0];
+          const accepted = shardAccepted(demand, share);
+          const kept = share * accepted * 60;
+          return { shardId: shard.shardId, bytes: demand.bytesPerSecond * kept, records: demand.recordsPerSecond * kept };
+        });
+      }
+      return perShard;
+    },
+  };
+}
+
+function shardAccepted(demand: Demand, share: number): number {
+  return acceptedFraction({ bytesPerSecond: demand.bytesPerSecond * share, recordsPerSecond: demand.recordsPerSecond * share },
+    SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND);
+}
+
+/** One minute on a map's shape: accepted and throttled totals, without per-shard figures. */
+export function runMinuteOnShape(demand: Demand, shape: MapShape, keys: KeyDistribution): Omit<MinuteOutcome, 'perShard'> {
   let acceptedBytes = 0;
   let acceptedRecords = 0;
   // Throttling is summed per shard (never demand minus accepted), so a shard under its limits contributes exactly 0.
   let throttledBytes = 0;
   let throttledRecords = 0;
-  const perShard = shards.map((shard, i) => {
-    const bytes = demand.bytesPerSecond * shares[i];
-    const records = demand.recordsPerSecond * shares[i];
-    const shardDemand = { bytesPerSecond: bytes, recordsPerSecond: records };
-    const accepted = acceptedFraction(shardDemand, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND);
-    acceptedBytes += bytes * accepted * 60;
-    acceptedRecords += records * accepted * 60;
-    throttledBytes += bytes * (1 - accepted) * 60;
-    throttledRecords += records * (1 - accepted) * 60;
-    return { shardId: shard.shardId, bytes: bytes * accepted * 60, records: records * accepted * 60 };
-  });
-  return { acceptedBytes, acceptedRecords, throttledBytes, throttledRecords, perShard };
+  const add = (share: number, count: number) => {
+    const accepted = shardAccepted(demand, share);
+    const bytes = demand.bytesPerSecond * share * 60 * count;
+    const records = demand.recordsPerSecond * share * 60 * count;
+    acceptedBytes += bytes * accepted;
+    acceptedRecords += records * accepted;
+    throttledBytes += bytes * (1 - accepted);
+    throttledRecords += records * (1 - accepted);
+  };
+  const uniformPart = 1 - keys.hotKeyShare;
+  for (const g of shape.groups) add(uniformPart * g.share, g.count);
+  if (keys.hotKeyShare > 0) {
+    // The hot shard was counted above with its uniform part only: take that out, add it back with the hot key.
+    add(uniformPart * shape.hotShardShare, -1);
+    add(uniformPart * shape.hotShardShare + keys.hotKeyShare, 1);
+  }
+  return { acceptedBytes, acceptedRecords, throttledBytes, throttledRecords };
 }
 
 /** Whole shards a write rate needs at 100 % of the limits, never fewer than 1 (rounding noise is not a shard). */

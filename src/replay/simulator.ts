@@ -1,8 +1,13 @@
-import { acceptedFraction, Demand, fewestShards, KeyDistribution, MODEL, PRICES, runMinute, shardsNeeded } from './model';
+import { Usage } from './costs';
 import {
-  Decision, keySpaceShare, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad,
-  ShardMinuteMetrics, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, ShardRange, Step, UPDATE_SHARD_COUNT_CALLS_PER_DAY,
-  tick, uniformShards, updateShardCountCallsInWindow,
+  acceptedFraction, Demand, evenShards, fewestShards, KeyDistribution, MapShape, MODEL, renamed, runMinute, runMinuteOnShape, shapeOf, ShareGroups,
+  shardsNeeded, uniformShape,
+} from './model';
+import { BILLING } from './prices';
+import {
+  Decision, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad,
+  ShardMinuteMetrics, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, ShardRange, Step, tick, UPDATE_SHARD_COUNT_CALLS_PER_DAY,
+  updateShardCountCallsInWindow,
 } from '../core';
 
 export interface SimulationInput {
@@ -10,15 +15,14 @@ export interface SimulationInput {
   readonly keys: KeyDistribution;
   /** Minutes after which a minute's metrics are visible to a policy. */
   readonly metricLagMinutes: number;
-  readonly recordBytes: number;
 }
 
-export interface PolicyResult {
+/** What a policy did over the trace, before it is priced. */
+export interface PolicyOutcome {
   readonly policy: string;
   readonly throttledBytesPct: number;
   readonly throttledMinutes: number;
   readonly shardHours: number;
-  readonly costUsd: number;
   readonly scalingActions: number;
   readonly updateShardCountCalls: number;
 }
@@ -30,14 +34,15 @@ export interface TimelineRow {
   /** Open shards (for On-Demand, the shard-equivalents of its capacity). */
   readonly openShards: number;
   readonly throttledBytes: number;
-  /** The open shards' hash-range fractions, largest first. */
-  readonly shardShares: readonly number[];
+  /** The open shards' hash-range fractions, largest first, as counts per share (expandShares lists them). */
+  readonly shareGroups: ShareGroups;
   /** Write capacity in bytes/s, for charts. */
   readonly capacityBytesPerSecond: number;
 }
 
 export interface Simulation {
-  readonly result: PolicyResult;
+  readonly outcome: PolicyOutcome;
+  readonly usage: Usage;
   readonly timeline: readonly TimelineRow[];
 }
 
@@ -64,6 +69,8 @@ export interface ProvisionedPolicy {
 }
 
 const MINUTE_MS = 60_000;
+/** The id applyStep gives a child shard until the stream names it. */
+const NEW = 'new';
 
 /** The first hour's peak, at 100 % of the shard limits: the warm start every provisioned policy gets. */
 export function warmStartShards(demand: readonly Demand[]): number {
@@ -74,8 +81,10 @@ export function warmStartShards(demand: readonly Demand[]): number {
 /** Replays `input` through a provisioned policy on a modelled stream. */
 export function simulateProvisioned(policy: ProvisionedPolicy, input: SimulationInput): Simulation {
   let nextShardId = 0;
-  const newIds = (shards: ShardRange[]) => shards.map((s) => ({ ...s, shardId: `shardId-${String(nextShardId++).padStart(12, '0')}` }));
-  let shards: ShardRange[] = newIds(uniformShards(warmStartShards(input.demand)));
+  // Children of a split or merge get new ids and every other shard keeps its own, as in Kinesis; a resize renews all.
+  const newIds = (shards: ShardRange[], all: boolean) => shards.map((s) => (all || s.shardId === NEW
+    ? renamed(s, `shardId-${String(nextShardId++).padStart(12, '0')}`) : s));
+  let shards: ShardRange[] = newIds(evenShards(warmStartShards(input.demand)), true);
   let pending: { until: number; shards: ShardRange[] } | undefined;
   const calls: number[] = [];
   let lastScalingAt: number | undefined;
@@ -116,10 +125,10 @@ export function simulateProvisioned(policy: ProvisionedPolicy, input: Simulation
         operations++;
         lastScalingAt = now;
         if (step.kind === 'UpdateShardCount') {
-          pending = { until: m + MODEL.updateShardCountMinutes, shards: newIds(applied) };
+          pending = { until: m + MODEL.updateShardCountMinutes, shards: newIds(applied, true) };
           break;
         }
-        working = newIds(applied);
+        working = newIds(applied, false);
         pending = { until: m + 1, shards: working };
       }
     }
@@ -140,9 +149,9 @@ export function simulateProvisioned(policy: ProvisionedPolicy, input: Simulation
       }
     }
     acc.minute(m, outcome.throttledBytes, outcome.acceptedRecords, outcome.acceptedBytes, shards.length);
-    timeline.push(row(m, input.demand[m], shards, outcome.throttledBytes));
+    timeline.push(row(m, input.demand[m], shapeOf(shards, input.keys.hotKeyHash), outcome.throttledBytes));
   }
-  return { result: acc.result(acc.provisionedCost(), calls.length), timeline };
+  return { ...acc.result(calls.length), timeline };
 }
 
 /** Applies one operation the way Kinesis would accept it; undefined when Kinesis would refuse it. */
@@ -154,15 +163,15 @@ function applyStep(step: Step, shards: readonly ShardRange[], now: number, calls
       const target = step.targetShardCount;
       if (target > current * 2 || target < Math.ceil(current / 2) || target === current) return undefined;
       calls.push(now);
-      return uniformShards(step.targetShardCount);
+      return evenShards(step.targetShardCount);
     }
     case 'SplitShard': {
       const index = shards.findIndex((s) => s.shardId === step.shardToSplit);
       if (index < 0) return undefined;
       const parent = shards[index];
       return [...shards.slice(0, index),
-        { shardId: 'new', startingHashKey: parent.startingHashKey, endingHashKey: step.newStartingHashKey - 1n },
-        { shardId: 'new', startingHashKey: step.newStartingHashKey, endingHashKey: parent.endingHashKey },
+        { shardId: NEW, startingHashKey: parent.startingHashKey, endingHashKey: step.newStartingHashKey - 1n },
+        { shardId: NEW, startingHashKey: step.newStartingHashKey, endingHashKey: parent.endingHashKey },
         ...shards.slice(index + 1)];
     }
     case 'MergeShards': {
@@ -170,15 +179,15 @@ function applyStep(step: Step, shards: readonly ShardRange[], now: number, calls
       const b = shards.findIndex((s) => s.shardId === step.adjacentShardToMerge);
       if (a < 0 || b < 0 || Math.abs(a - b) !== 1) return undefined;
       const [low, high] = a < b ? [shards[a], shards[b]] : [shards[b], shards[a]];
-      const merged = { shardId: 'new', startingHashKey: low.startingHashKey, endingHashKey: high.endingHashKey };
+      const merged = { shardId: NEW, startingHashKey: low.startingHashKey, endingHashKey: high.endingHashKey };
       return [...shards.slice(0, Math.min(a, b)), merged, ...shards.slice(Math.max(a, b) + 1)];
     }
   }
 }
 
 /** Our policy: the exact scaling core the Lambda handler runs, with one of its presets. */
-export function corePolicy(preset: PresetName, shardLevelMetrics: boolean, maxShards = 10000): ProvisionedPolicy {
-  const settings = resolveSettings({ minShards: 1, maxShards, preset });
+export function corePolicy(preset: PresetName, shardLevelMetrics: boolean, maxShards = 10000, targetUtilisation?: number): ProvisionedPolicy {
+  const settings = resolveSettings({ minShards: 1, maxShards, preset, targetUtilisation });
   const window = settings.scaleInMinutes + 5;
   return {
     name: preset,
@@ -345,27 +354,22 @@ export function simulateOracle(input: SimulationInput): Simulation {
   return simulateSchedule('oracle', input, (m) => fewestShards(input.demand[m], input.keys));
 }
 
-const uniformMaps = new Map<number, ShardRange[]>();
-function mapOf(n: number): ShardRange[] {
-  let map = uniformMaps.get(n);
-  if (!map) uniformMaps.set(n, map = uniformShards(n));
-  return map;
-}
-
 function simulateSchedule(name: string, input: SimulationInput, shardsAt: (minute: number) => number): Simulation {
   const acc = new Accumulator(input, name);
   const timeline: TimelineRow[] = [];
   let previous = -1;
+  // Even layouts by count, never built as maps: the oracle may visit every count up to 10,000.
+  let shape: MapShape = uniformShape(1);
   for (let m = 0; m < input.demand.length; m++) {
     const n = shardsAt(m);
     if (previous >= 0 && n !== previous) acc.scalingActions++;
+    if (n !== previous) shape = uniformShape(n);
     previous = n;
-    const shards = mapOf(n);
-    const outcome = runMinute(input.demand[m], shards, input.keys);
+    const outcome = runMinuteOnShape(input.demand[m], shape, input.keys);
     acc.minute(m, outcome.throttledBytes, outcome.acceptedRecords, outcome.acceptedBytes, n);
-    timeline.push(row(m, input.demand[m], shards, outcome.throttledBytes));
+    timeline.push(row(m, input.demand[m], shape, outcome.throttledBytes));
   }
-  return { result: acc.result(acc.provisionedCost(), 0), timeline };
+  return { ...acc.result(0), timeline };
 }
 
 /**
@@ -373,7 +377,7 @@ function simulateSchedule(name: string, input: SimulationInput, shardsAt: (minut
  * new peak; it starts with capacity for twice the first 24 hours' peak.
  */
 export function simulateOnDemand(input: SimulationInput): Simulation {
-  const acc = new Accumulator(input, 'on-demand');
+  const acc = new Accumulator(input, 'on-demand', 'on-demand');
   const timeline: TimelineRow[] = [];
   const firstDay = input.demand.slice(0, 24 * 60);
   const initial = {
@@ -401,11 +405,11 @@ export function simulateOnDemand(input: SimulationInput): Simulation {
       demandRecordsPerSecond: d.recordsPerSecond,
       openShards: shardsNeeded({ bytesPerSecond: capBytes, recordsPerSecond: capRecords }),
       throttledBytes,
-      shardShares: [],
+      shareGroups: [],
       capacityBytesPerSecond: capacityInBytes(capBytes, capRecords, d),
     });
   }
-  return { result: acc.result(acc.onDemandCost(), 0), timeline };
+  return { ...acc.result(0), timeline };
 }
 
 /** Maximum over a sliding window of minutes, amortised O(1). */
@@ -424,64 +428,64 @@ class SlidingMax {
 
 class Accumulator {
   public scalingActions = 0;
-  public acceptedRecords = 0;
-  public acceptedBytes = 0;
+  private acceptedRecords = 0;
+  private acceptedBytes = 0;
+  private putPayloadUnits = 0;
+  private onDemandBilledBytes = 0;
   private demandBytes = 0;
   private throttledBytes = 0;
   private throttledMinutes = 0;
   private shardMinutes = 0;
-  constructor(private readonly input: SimulationInput, private readonly name: string) {}
+  constructor(private readonly input: SimulationInput, private readonly name: string, private readonly mode: Usage['mode'] = 'provisioned') {}
 
   public minute(m: number, throttledBytes: number, acceptedRecords: number, acceptedBytes: number, shards: number): void {
-    this.demandBytes += this.input.demand[m].bytesPerSecond * 60;
+    const demand = this.input.demand[m];
+    this.demandBytes += demand.bytesPerSecond * 60;
     this.throttledBytes += throttledBytes;
     // A millionth of the minute's demand is floating-point noise, not throttling.
-    if (throttledBytes > 1e-6 * this.input.demand[m].bytesPerSecond * 60) this.throttledMinutes++;
+    if (throttledBytes > 1e-6 * demand.bytesPerSecond * 60) this.throttledMinutes++;
     this.acceptedRecords += acceptedRecords;
     this.acceptedBytes += acceptedBytes;
     this.shardMinutes += shards;
+    // Records are billed by size, each minute at that minute's average record size.
+    const recordBytes = demand.recordsPerSecond > 0 ? demand.bytesPerSecond / demand.recordsPerSecond : 0;
+    this.putPayloadUnits += acceptedRecords * Math.max(1, Math.ceil(recordBytes / BILLING.putPayloadUnitBytes - 1e-9));
+    this.onDemandBilledBytes += acceptedRecords
+      * Math.max(1, Math.ceil(recordBytes / BILLING.onDemandRecordRoundingBytes - 1e-9)) * BILLING.onDemandRecordRoundingBytes;
   }
 
-  /** Provisioned: shard-hours, plus the 25 KB PUT payload units of the accepted records. */
-  public provisionedCost(): number {
-    const units = this.acceptedRecords * Math.ceil(this.input.recordBytes / PRICES.putPayloadUnitBytes);
-    return (this.shardMinutes / 60) * PRICES.shardHour + (units / 1e6) * PRICES.putPayloadUnitPerMillion;
-  }
-
-  /** On-Demand: stream-hours, GB written (each record rounded up to 1 KB) and GB read by one shared-throughput reader. */
-  public onDemandCost(): number {
-    const billedRecordBytes = Math.ceil(this.input.recordBytes / PRICES.onDemandRecordRoundingBytes) * PRICES.onDemandRecordRoundingBytes;
-    const writtenGb = (this.acceptedRecords * billedRecordBytes) / PRICES.gb;
-    const readGb = this.acceptedBytes / PRICES.gb;
-    return (this.input.demand.length / 60) * PRICES.onDemandStreamHour + writtenGb * PRICES.onDemandWritePerGb + readGb * PRICES.onDemandReadPerGb;
-  }
-
-  public result(costUsd: number, updateShardCountCalls: number): PolicyResult {
+  public result(updateShardCountCalls: number): { outcome: PolicyOutcome; usage: Usage } {
     return {
-      policy: this.name,
-      throttledBytesPct: round(this.demandBytes > 0 ? (100 * this.throttledBytes) / this.demandBytes : 0, 4),
-      throttledMinutes: this.throttledMinutes,
-      shardHours: round(this.shardMinutes / 60, 2),
-      costUsd: round(costUsd, 2),
-      scalingActions: this.scalingActions,
-      updateShardCountCalls,
+      outcome: {
+        policy: this.name,
+        throttledBytesPct: round(this.demandBytes > 0 ? (100 * this.throttledBytes) / this.demandBytes : 0, 4),
+        throttledMinutes: this.throttledMinutes,
+        shardHours: round(this.shardMinutes / 60, 2),
+        scalingActions: this.scalingActions,
+        updateShardCountCalls,
+      },
+      usage: {
+        mode: this.mode,
+        minutes: this.input.demand.length,
+        shardHours: this.mode === 'provisioned' ? this.shardMinutes / 60 : 0,
+        acceptedBytes: this.acceptedBytes,
+        acceptedRecords: this.acceptedRecords,
+        putPayloadUnits: this.putPayloadUnits,
+        onDemandBilledBytes: this.onDemandBilledBytes,
+      },
     };
   }
 }
 
-const sharesOfMap = new WeakMap<readonly ShardRange[], number[]>();
-
-function row(m: number, d: Demand, shards: readonly ShardRange[], throttledBytes: number): TimelineRow {
-  let shares = sharesOfMap.get(shards);
-  if (!shares) sharesOfMap.set(shards, shares = shards.map(keySpaceShare).sort((a, b) => b - a));
+function row(m: number, d: Demand, shape: MapShape, throttledBytes: number): TimelineRow {
   return {
     minute: m,
     demandBytesPerSecond: d.bytesPerSecond,
     demandRecordsPerSecond: d.recordsPerSecond,
-    openShards: shards.length,
+    openShards: shape.shardCount,
     throttledBytes,
-    shardShares: shares,
-    capacityBytesPerSecond: capacityInBytes(shards.length * SHARD_WRITE_BYTES_PER_SECOND, shards.length * SHARD_WRITE_RECORDS_PER_SECOND, d),
+    shareGroups: shape.groups,
+    capacityBytesPerSecond: capacityInBytes(shape.shardCount * SHARD_WRITE_BYTES_PER_SECOND, shape.shardCount * SHARD_WRITE_RECORDS_PER_SECOND, d),
   };
 }
 

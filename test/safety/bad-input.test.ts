@@ -54,15 +54,15 @@ describe('the replay command exits non-zero with one line and no stack trace', (
     return path.join(dir, name);
   };
   const good = file('good.csv', 'timestamp,value\n2024-01-01 00:00:00,1\n2024-01-01 00:05:00,2\n');
-  const compiled = path.join(ROOT, 'lib', 'replay', 'bin.js');
+  const compiled = path.join(ROOT, 'assets', 'cli', 'index.js');
   const command = fs.existsSync(compiled)
     ? [compiled]
     : ['-r', path.join(ROOT, 'node_modules', 'ts-node', 'register', 'transpile-only'), path.join(ROOT, 'src', 'replay', 'bin.ts')];
 
   test.each([
     ['a missing file', [path.join(dir, 'missing.csv')], 1, `error: ${path.join(dir, 'missing.csv')}: no such file`],
-    ['an empty file', [file('empty.csv', '')], 1, `error: ${path.join(dir, 'empty.csv')} is empty: expected a header "timestamp,value" and at least one row`],
-    ['no header', [file('noheader.csv', '2024-01-01 00:00:00,1\n')], 1, `error: ${path.join(dir, 'noheader.csv')} row 1: expected a header such as "timestamp,value", found "2024-01-01 00:00:00,1"`],
+    ['an empty file', [file('empty.csv', '')], 1, `error: ${path.join(dir, 'empty.csv')} is empty: expected a header "timestamp,value" or "timestamp,bytes,records,throttled_records" and at least one row`],
+    ['no header', [file('noheader.csv', '2024-01-01 00:00:00,1\n')], 1, `error: ${path.join(dir, 'noheader.csv')} row 1: expected the header "timestamp,value" or "timestamp,bytes,records,throttled_records", found a data row "2024-01-01 00:00:00,1"`],
     ['a malformed row', [file('malformed.csv', 'timestamp,value\n2024-01-01 00:00:00;1\n')], 1, `error: ${path.join(dir, 'malformed.csv')} row 2: expected 2 columns (timestamp,value), found 1: "2024-01-01 00:00:00;1"`],
     ['timestamps out of order', [file('order.csv', 'timestamp,value\n2024-01-02 00:00:00,1\n2024-01-01 00:00:00,1\n')], 1,
       `error: ${path.join(dir, 'order.csv')} row 3: timestamp 2024-01-01 00:00:00 is not after the previous row's; rows must be in increasing time order`],
