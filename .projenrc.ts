@@ -164,42 +164,23 @@ const example = project.addTask('example', {
 example.spawn(project.tasks.tryFind('bundle')!);
 example.exec('ts-node --project test/tsconfig.json examples/app.ts');
 
-// A benchmark, not a test: wall time, API calls and throttles of ticks over 1,000 streams behind the limit-enforcing double.
-const benchAutoscaler = project.addTask('bench:autoscaler', {
-  description: 'Measure autoscaler ticks over 1,000 streams on kinesis-local behind the limit-enforcing double; writes docs/autoscaler-benchmark.md',
-  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
-});
-benchAutoscaler.spawn(project.tasks.tryFind('bundle')!);
-benchAutoscaler.exec('ts-node --project test/tsconfig.json benchmarks/autoscaler-tick.ts');
+/** A benchmark, not a test: a script run with ts-node, after the handlers are bundled when it runs them. */
+function addBenchmark(name: string, description: string, script: string, options: { bundleFirst?: boolean } = {}): void {
+  const task = project.addTask(name, { description, env: { TS_NODE_TRANSPILE_ONLY: 'true' } });
+  if (options.bundleFirst) task.spawn(project.tasks.tryFind('bundle')!);
+  task.exec(`ts-node --project test/tsconfig.json ${script}`);
+}
 
-// The replay benchmark: every policy on every trace at two scalings, written to docs/benchmarks.md.
-project.addTask('bench', {
-  description: 'Replay every trace in ../shared/traces through every policy; writes docs/benchmarks.md',
-  exec: 'ts-node --project test/tsconfig.json benchmarks/replay.ts',
-  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
-});
-
-// A benchmark, not a test: 100 autoscaled streams with a dashboard in one stack against CloudFormation's limits.
-const benchSynth = project.addTask('bench:synth', {
-  description: 'Synthesize a 100-stream fleet in one stack; writes docs/synth-benchmark.md',
-  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
-});
-benchSynth.spawn(project.tasks.tryFind('bundle')!);
-benchSynth.exec('ts-node --project test/tsconfig.json benchmarks/fleet-synth.ts');
-
-// The largest replay the command accepts (60 days at 10,000 MiB/s), each policy under a heap cap.
-project.addTask('bench:largest', {
-  description: 'Replay 60 days at --peak-mib 10000 through every policy under a 1 GB heap cap; writes docs/largest-benchmark.md',
-  exec: 'ts-node --project test/tsconfig.json benchmarks/largest.ts',
-  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
-});
-
-// The report's size and render time in headless Chromium, and the screenshot in docs/ (needs a Chromium; not run in CI).
-project.addTask('bench:report', {
-  description: 'Render a 60-day replay report in headless Chromium; writes docs/report-benchmark.md and docs/report-example.png',
-  exec: 'ts-node --project test/tsconfig.json benchmarks/report.ts',
-  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
-});
+addBenchmark('bench:autoscaler',
+  'Measure autoscaler ticks over 1,000 streams on kinesis-local behind the limit-enforcing double; writes docs/autoscaler-benchmark.md',
+  'benchmarks/autoscaler-tick.ts', { bundleFirst: true });
+addBenchmark('bench', 'Replay every trace in ../shared/traces through every policy; writes docs/benchmarks.md', 'benchmarks/replay.ts');
+addBenchmark('bench:synth', 'Synthesize a 100-stream fleet in one stack; writes docs/synth-benchmark.md', 'benchmarks/fleet-synth.ts', { bundleFirst: true });
+addBenchmark('bench:largest',
+  'Replay 60 days at --peak-mib 10000 through every policy under a 1 GB heap cap; writes docs/largest-benchmark.md', 'benchmarks/largest.ts');
+// Needs a Chromium, so it is not run in CI.
+addBenchmark('bench:report',
+  'Render a 60-day replay report in headless Chromium; writes docs/report-benchmark.md and docs/report-example.png', 'benchmarks/report.ts');
 
 // Snapshot verification needs no AWS credentials; transpile-only keeps it fast (eslint type-checks these files).
 const integEnv = { TS_NODE_TRANSPILE_ONLY: 'true' };

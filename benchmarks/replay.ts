@@ -168,7 +168,7 @@ function render(rows: Row[], benchSeconds: number, speed: Speed): string {
     `  autoscaler: a Lambda invocation a minute (${AUTOSCALER.lambdaSecondsPerInvocation} s at ${AUTOSCALER.lambdaMemoryGb * 1024} MB, $${prices.lambdaPerMillionRequests} per million`,
     `  requests, $${prices.lambdaPerGbSecond} per GB-second) and ${AUTOSCALER.streamMetricsPerTick} metrics requested from GetMetricData a minute`,
     `  ($${prices.getMetricDataPerThousandMetrics} per 1,000). The baselines' own running costs are not billed.`,
-    '- When no preset stays within the limit, the `safe` preset is replayed again at target utilisation 0.4, then 0.3, then 0.2,',
+    '- When no preset stays within the limit, the `safe` preset is replayed again at target utilization 0.4, then 0.3, then 0.2,',
     '  stopping at the first that does (`safe-target-N`).',
     '- Baselines, as ../shared/kinesis-facts.md describes them: `aws-sample` (5-minute usage, x2 at >= 75 % for 5 of 5 periods,',
     '  /2 at < 25 % for 57 of 60, alarms fire on state changes), `scaling-utils` (README example: +100 % at 75 % for 5 minutes,',

@@ -100,7 +100,7 @@ describe('the schedule', () => {
       minShards: 2, maxShards: 40, preset: ScalingPreset.SAFE, targetUtilizationPercent: 55, scaleInCooldown: Duration.hours(2), dryRun: true,
     });
     expect(schedulePayload(template).streams).toEqual([{
-      streamName: 'TOKEN', minShards: 2, maxShards: 40, preset: 'safe', targetUtilisation: 0.55, scaleInCooldownMinutes: 120, dryRun: true,
+      streamName: 'TOKEN', minShards: 2, maxShards: 40, preset: 'safe', targetUtilization: 0.55, scaleInCooldownMinutes: 120, dryRun: true,
     }]);
   });
 });
@@ -310,7 +310,7 @@ describe('validation', () => {
     ['negative maxShards', { minShards: 1, maxShards: -3 }, 'maxShards must be a whole number from 1 to 10000, received -3'],
     ['fractional minShards', { minShards: 1.5, maxShards: 3 }, 'minShards must be a whole number from 1 to 10000, received 1.5'],
     ['too many shards', { minShards: 1, maxShards: 10001 }, 'maxShards must be a whole number from 1 to 10000, received 10001'],
-    ['target utilisation above 90 %', { minShards: 1, maxShards: 2, targetUtilizationPercent: 95 }, 'targetUtilizationPercent must be a whole number from 10 to 90, received 95'],
+    ['target utilization above 90 %', { minShards: 1, maxShards: 2, targetUtilizationPercent: 95 }, 'targetUtilizationPercent must be a whole number from 10 to 90, received 95'],
     ['cooldown in seconds', { minShards: 1, maxShards: 2, scaleInCooldown: Duration.seconds(90) }, 'scaleInCooldown must be whole minutes from 0 to 24 hours, received 1 minute 30 seconds'],
     ['cooldown above a day', { minShards: 1, maxShards: 2, scaleInCooldown: Duration.hours(25) }, 'scaleInCooldown must be whole minutes from 0 to 24 hours, received 1 day 1 hour'],
   ];

@@ -4,6 +4,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { resolveInput } from './settings-store';
 import { runTick, StreamCache, TickResult } from './tick';
+import { AutoscalerEvent } from '../../src/core/settings-store';
 import { RateLimiter, realSleep } from '../shared/rate-limiter';
 
 /** Time kept back from the Lambda timeout to log and publish after the last read or operation. */
@@ -24,7 +25,7 @@ interface LambdaContext {
 }
 
 /** The scheduled entry point; the schedule's payload says where the managed streams' settings are stored. */
-export async function handler(event: unknown, context: LambdaContext): Promise<{ streams: number; errors: number }> {
+export async function handler(event: AutoscalerEvent, context: LambdaContext): Promise<{ streams: number; errors: number }> {
   const result: TickResult = await runTick(await resolveInput(event, ssm), {
     kinesis,
     cloudwatch,

@@ -1,5 +1,5 @@
 import { GetParametersByPathCommand, GetParametersByPathCommandOutput, SSMClient } from '@aws-sdk/client-ssm';
-import { mergeSettingsDocuments, SettingsLocation } from '../../src/core/settings-store';
+import { AutoscalerEvent, mergeSettingsDocuments, SettingsLocation } from '../../src/core/settings-store';
 
 /** Where the managed streams and their settings come from on each tick. */
 export interface SettingsSource {
@@ -34,7 +34,7 @@ export class SsmSettingsSource implements SettingsSource {
  * The tick's input: the event itself when it lists the streams (`{ streams }`), or the settings stored where the
  * event points (`{ settingsPath }`, what the construct's schedule sends).
  */
-export async function resolveInput(event: unknown, ssm: SSMClient): Promise<unknown> {
+export async function resolveInput(event: AutoscalerEvent, ssm: SSMClient): Promise<unknown> {
   const path = (event as Partial<SettingsLocation> | null)?.settingsPath;
   if (typeof path !== 'string') return event;
   if (!path.startsWith('/') || !path.endsWith('/')) {

@@ -59,7 +59,7 @@ function withNumbers(entry: ManagedStreamInput): ManagedStreamInput {
     ...entry,
     minShards: numeric(entry.minShards),
     maxShards: numeric(entry.maxShards),
-    targetUtilisation: entry.targetUtilisation === undefined ? undefined : numeric(entry.targetUtilisation),
+    targetUtilization: entry.targetUtilization === undefined ? undefined : numeric(entry.targetUtilization),
     scaleInCooldownMinutes: entry.scaleInCooldownMinutes === undefined ? undefined : numeric(entry.scaleInCooldownMinutes),
   };
 }

@@ -144,15 +144,15 @@ export function decide(observation: Observation, state: StreamState, settings: P
   const recent = lastKnown(observation.minutes, demands, settings.scaleOutMinutes);
   const recentPeak = peak(recent.map((r) => r.demand));
   const throttledRecently = recent.some((r) => (r.minute.throttledRecords ?? 0) > 0);
-  const recentUtilisation = recentPeak.shardsAtFullLoad / current;
+  const recentUtilization = recentPeak.shardsAtFullLoad / current;
 
-  if (throttledRecently || recentUtilisation >= settings.scaleOutUtilisation) {
-    let wanted = Math.ceil(recentPeak.shardsAtFullLoad / settings.targetUtilisation);
+  if (throttledRecently || recentUtilization >= settings.scaleOutUtilization) {
+    let wanted = Math.ceil(recentPeak.shardsAtFullLoad / settings.targetUtilization);
     const settled = state.lastScalingAt === undefined || state.now - state.lastScalingAt >= SETTLE_MS;
     if (throttledRecently && settled) wanted = Math.max(wanted, Math.ceil(current * BURST_HEADROOM));
     const target = Math.min(wanted, settings.maxShards);
     const pinnedAtMax = wanted > settings.maxShards;
-    const why = throttledRecently ? 'writes were throttled' : `utilisation ${percent(recentUtilisation)} reached ${percent(settings.scaleOutUtilisation)}`;
+    const why = throttledRecently ? 'writes were throttled' : `utilization ${percent(recentUtilization)} reached ${percent(settings.scaleOutUtilization)}`;
     if (target <= current) {
       return none(pinnedAtMax ? `${why}, but the stream is at maxShards (${settings.maxShards})` : `${why}, already at the ${target} shards demand needs`,
         { demand: recentPeak, pinnedAtMax });
@@ -164,7 +164,7 @@ export function decide(observation: Observation, state: StreamState, settings: P
       demand: recentPeak,
       hotShards: [],
       pinnedAtMax,
-      reason: `${why}: demand needs ${wanted} shards at ${percent(settings.targetUtilisation)} target utilisation${pinnedAtMax ? `, capped at maxShards (${settings.maxShards})` : ''}`,
+      reason: `${why}: demand needs ${wanted} shards at ${percent(settings.targetUtilization)} target utilization${pinnedAtMax ? `, capped at maxShards (${settings.maxShards})` : ''}`,
     };
   }
 
@@ -179,7 +179,7 @@ export function decide(observation: Observation, state: StreamState, settings: P
         demand: recentPeak,
         hotShards: hotShards.slice(0, target - current),
         pinnedAtMax: false,
-        reason: `${hotShards.length} shard(s) above ${percent(settings.scaleOutUtilisation)} of their own limit while the stream is at ${percent(recentUtilisation)}`,
+        reason: `${hotShards.length} shard(s) above ${percent(settings.scaleOutUtilization)} of their own limit while the stream is at ${percent(recentUtilization)}`,
       };
     }
   }
@@ -196,7 +196,7 @@ function decideScaleIn(
   none: (reason: string, extra?: Partial<Decision>) => Decision,
 ): Decision {
   const current = state.shards.length;
-  if (current <= settings.minShards) return none(`at minShards (${settings.minShards}) with ${percent(recentPeak.shardsAtFullLoad / current)} utilisation`, { demand: recentPeak });
+  if (current <= settings.minShards) return none(`at minShards (${settings.minShards}) with ${percent(recentPeak.shardsAtFullLoad / current)} utilization`, { demand: recentPeak });
 
   const window = demands.slice(-settings.scaleInMinutes);
   const minutes = observation.minutes.slice(-settings.scaleInMinutes);
@@ -215,7 +215,7 @@ function decideScaleIn(
   }
 
   const windowPeak = peak(window as Demand[]);
-  const wanted = Math.max(settings.minShards, Math.ceil(windowPeak.shardsAtFullLoad / settings.targetUtilisation));
+  const wanted = Math.max(settings.minShards, Math.ceil(windowPeak.shardsAtFullLoad / settings.targetUtilization));
   if (current - wanted < Math.max(1, Math.floor(current * MIN_SCALE_IN_SHARE))) {
     return none(`${current} shards fit the demand (peak ${percent(windowPeak.shardsAtFullLoad / current)} over ${settings.scaleInMinutes} minutes)`, { demand: windowPeak });
   }
@@ -226,16 +226,16 @@ function decideScaleIn(
     demand: windowPeak,
     hotShards: [],
     pinnedAtMax: false,
-    reason: `peak demand over ${settings.scaleInMinutes} minutes needs ${wanted} shards at ${percent(settings.targetUtilisation)} target utilisation`,
+    reason: `peak demand over ${settings.scaleInMinutes} minutes needs ${wanted} shards at ${percent(settings.targetUtilization)} target utilization`,
   };
 }
 
-/** Shards whose own latest known load is at or above the scale-out utilisation of one shard, busiest first. */
+/** Shards whose own latest known load is at or above the scale-out utilization of one shard, busiest first. */
 function findHotShards(observation: Observation, shards: readonly ShardRange[], settings: PolicySettings): string[] {
   const loads = latestShardLoads(observation);
   if (!loads) return [];
   return shards
-    .filter((shard) => (loads[shard.shardId] ?? 0) >= settings.scaleOutUtilisation)
+    .filter((shard) => (loads[shard.shardId] ?? 0) >= settings.scaleOutUtilization)
     .sort((a, b) => loads[b.shardId] - loads[a.shardId])
     .map((shard) => shard.shardId);
 }

@@ -1,4 +1,4 @@
-import { ManagedStreamInput } from './config';
+import { AutoscalerInput, ManagedStreamInput } from './config';
 
 /**
  * Where an autoscaler's settings live: SSM parameters under one path per autoscaler, with one folder per stack that
@@ -23,6 +23,12 @@ const DOCUMENT_VERSION = 1;
 export interface SettingsLocation {
   readonly settingsPath: string;
 }
+
+/**
+ * What the schedule sends the autoscaler: where the settings are stored (what the construct sends), or the settings
+ * themselves. The handler still validates it: anyone allowed to edit the rule can change it.
+ */
+export type AutoscalerEvent = SettingsLocation | AutoscalerInput;
 
 /** The path under which every stack's settings documents for `autoscalerName` live, with a trailing slash. */
 export function settingsPath(autoscalerName: string): string {

@@ -9,9 +9,9 @@ export interface PolicySettings {
   readonly minShards: number;
   readonly maxShards: number;
   /** The share of a shard's write limit the policy sizes the stream for (0.1 to 0.9). */
-  readonly targetUtilisation: number;
-  /** Utilisation of the current shards at which it scales out; above the target, which is the hysteresis. */
-  readonly scaleOutUtilisation: number;
+  readonly targetUtilization: number;
+  /** Utilization of the current shards at which it scales out; above the target, which is the hysteresis. */
+  readonly scaleOutUtilization: number;
   /** How many of the latest minutes with data a scale-out looks at. */
   readonly scaleOutMinutes: number;
   /** How many minutes, all with data, demand must stay low before a scale-in. */
@@ -34,8 +34,8 @@ type PresetValues = Omit<PolicySettings, 'minShards' | 'maxShards' | 'dryRun'>;
  */
 export const PRESETS: Readonly<Record<PresetName, PresetValues>> = {
   economy: {
-    targetUtilisation: 0.8,
-    scaleOutUtilisation: 0.9,
+    targetUtilization: 0.8,
+    scaleOutUtilization: 0.9,
     scaleOutMinutes: 2,
     scaleInMinutes: 60,
     scaleInCooldownMinutes: 60,
@@ -43,8 +43,8 @@ export const PRESETS: Readonly<Record<PresetName, PresetValues>> = {
     updateShardCountReserve: 2,
   },
   balanced: {
-    targetUtilisation: 0.65,
-    scaleOutUtilisation: 0.8,
+    targetUtilization: 0.65,
+    scaleOutUtilization: 0.8,
     scaleOutMinutes: 2,
     scaleInMinutes: 45,
     scaleInCooldownMinutes: 30,
@@ -52,8 +52,8 @@ export const PRESETS: Readonly<Record<PresetName, PresetValues>> = {
     updateShardCountReserve: 3,
   },
   safe: {
-    targetUtilisation: 0.5,
-    scaleOutUtilisation: 0.65,
+    targetUtilization: 0.5,
+    scaleOutUtilization: 0.65,
     scaleOutMinutes: 1,
     scaleInMinutes: 120,
     scaleInCooldownMinutes: 60,
@@ -69,14 +69,14 @@ export interface SettingsInput {
   readonly minShards: number;
   readonly maxShards: number;
   readonly preset?: string;
-  readonly targetUtilisation?: number;
+  readonly targetUtilization?: number;
   readonly scaleInCooldownMinutes?: number;
   readonly dryRun?: boolean;
 }
 
 /**
  * Validates user settings and fills in the preset. The construct calls this at synth and the handler again at run
- * time (settings travel in the schedule's payload, which anyone allowed to edit the rule can change), so both reject
+ * time (settings travel in SSM parameters, which anyone allowed to write them can change), so both reject
  * the same input with the same message.
  */
 export function resolveSettings(input: SettingsInput): PolicySettings {
@@ -90,9 +90,9 @@ export function resolveSettings(input: SettingsInput): PolicySettings {
   if (input.minShards > input.maxShards) {
     throw new Error(`minShards (${input.minShards}) must not be greater than maxShards (${input.maxShards})`);
   }
-  const targetUtilisation = input.targetUtilisation ?? preset.targetUtilisation;
-  if (!Number.isFinite(targetUtilisation) || targetUtilisation < 0.1 || targetUtilisation > 0.9) {
-    throw new Error(`targetUtilisation must be from 0.1 to 0.9, received ${targetUtilisation}`);
+  const targetUtilization = input.targetUtilization ?? preset.targetUtilization;
+  if (!Number.isFinite(targetUtilization) || targetUtilization < 0.1 || targetUtilization > 0.9) {
+    throw new Error(`targetUtilization must be from 0.1 to 0.9, received ${targetUtilization}`);
   }
   const scaleInCooldownMinutes = input.scaleInCooldownMinutes ?? preset.scaleInCooldownMinutes;
   assertWholeNumber('scaleInCooldownMinutes', scaleInCooldownMinutes, 0, 24 * 60);
@@ -101,9 +101,9 @@ export function resolveSettings(input: SettingsInput): PolicySettings {
     ...preset,
     minShards: input.minShards,
     maxShards: input.maxShards,
-    targetUtilisation,
+    targetUtilization,
     // Keep the preset's gap between target and trigger, so a custom target keeps its hysteresis.
-    scaleOutUtilisation: Math.min(0.95, targetUtilisation + (preset.scaleOutUtilisation - preset.targetUtilisation)),
+    scaleOutUtilization: Math.min(0.95, targetUtilization + (preset.scaleOutUtilization - preset.targetUtilization)),
     scaleInCooldownMinutes,
     dryRun: input.dryRun ?? false,
   };

@@ -26,7 +26,7 @@ export function validateAutoscaling(options: AutoscalingOptions): SettingsInput 
     minShards: options.minShards,
     maxShards: options.maxShards,
     preset: options.preset,
-    targetUtilisation: options.targetUtilizationPercent === undefined ? undefined : options.targetUtilizationPercent / 100,
+    targetUtilization: options.targetUtilizationPercent === undefined ? undefined : options.targetUtilizationPercent / 100,
     scaleInCooldownMinutes: cooldownMinutes(options.scaleInCooldown),
     dryRun: options.dryRun,
   };

@@ -3,6 +3,7 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ManagedStreamInput, parseInput } from '../core/config';
+import { MAX_SHARDS_PER_STREAM } from '../core/limits';
 import { SettingsInput } from '../core/settings';
 import {
   AUTOSCALER_TAG, decodeSettingsDocument, encodeSettingsDocument, packSettingsDocuments, settingsPath,
@@ -64,7 +65,7 @@ export class StreamRegistration extends Construct {
   }
 
   private pack(): ManagedStreamInput[][] {
-    return packSettingsDocuments(this.entries, (entry) => JSON.stringify(standIn(entry, 0, 10000)).length);
+    return packSettingsDocuments(this.entries, (entry) => JSON.stringify(standIn(entry, 0, MAX_SHARDS_PER_STREAM)).length);
   }
 
   private addDocument(index: number): void {
@@ -100,7 +101,7 @@ function standIn(entry: ManagedStreamInput, index: number, tokenMinShards: numbe
     // Distinct, so that two streams with deploy-time names are not taken for one.
     streamName: Token.isUnresolved(entry.streamName) ? String(index).padStart(MAX_STREAM_NAME_CHARS, 'x') : entry.streamName,
     minShards: Token.isUnresolved(entry.minShards) ? tokenMinShards : entry.minShards,
-    maxShards: Token.isUnresolved(entry.maxShards) ? 10000 : entry.maxShards,
+    maxShards: Token.isUnresolved(entry.maxShards) ? MAX_SHARDS_PER_STREAM : entry.maxShards,
   };
 }
 

@@ -30,7 +30,7 @@ export function isCandidate(policy: string): boolean {
   return ['economy', 'balanced', 'safe', 'fixed-peak', 'on-demand'].includes(policy) || policy.startsWith(TUNED_PREFIX);
 }
 
-/** Tuned options are the `safe` preset with a lower target utilisation: `safe-target-0.4`. */
+/** Tuned options are the `safe` preset with a lower target utilization: `safe-target-0.4`. */
 export const TUNED_PREFIX = 'safe-target-';
 
 const pct = (value: number) => `${value < 0.01 && value > 0 ? value.toPrecision(2) : value.toFixed(value < 1 ? 3 : 2)} %`;

@@ -1,5 +1,6 @@
 import {
-  MIB, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, shardsAtFullLoad, ShardRange, keySpaceShare, MAX_HASH_KEY, uniformShards,
+  MAX_SHARDS_PER_STREAM, MIB, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, shardsAtFullLoad, ShardRange, keySpaceShare,
+  MAX_HASH_KEY, uniformShards,
 } from '../core';
 
 /**
@@ -200,5 +201,5 @@ export function fewestShards(demand: Demand, keys: KeyDistribution): number {
   };
   const n = Math.max(uniform,
     need(demand.bytesPerSecond, SHARD_WRITE_BYTES_PER_SECOND), need(demand.recordsPerSecond, SHARD_WRITE_RECORDS_PER_SECOND));
-  return Math.min(n, 10000);
+  return Math.min(n, MAX_SHARDS_PER_STREAM);
 }

@@ -7,7 +7,7 @@ import {
   simulateProvisioned, scalingUtilsPolicy, substationPolicy, TimelineRow,
 } from './simulator';
 import { Trace } from './trace';
-import { MIB, PresetName } from '../core';
+import { MAX_SHARDS_PER_STREAM, MIB, PresetName } from '../core';
 
 /** Every policy the replay knows, in report order. */
 export const POLICY_NAMES = ['economy', 'balanced', 'safe', 'aws-sample', 'scaling-utils', 'substation', 'on-demand', 'fixed-peak', 'oracle'] as const;
@@ -91,7 +91,7 @@ export function plan(trace: Trace, options: ReplayOptions, maxThrottlePct: numbe
   const presets = replayed.filter((r) => ['economy', 'balanced', 'safe'].includes(r.result.policy));
   if (presets.length > 0 && presets.every((r) => r.result.throttledBytesPct > maxThrottlePct)) {
     for (const target of TUNED_TARGETS) {
-      const tuned = run(`${TUNED_PREFIX}${target}`, corePolicy('safe', shardMetrics(options), 10000, target), input, options);
+      const tuned = run(`${TUNED_PREFIX}${target}`, corePolicy('safe', shardMetrics(options), MAX_SHARDS_PER_STREAM, target), input, options);
       replayed.push(tuned);
       if (tuned.result.throttledBytesPct <= maxThrottlePct) break;
     }

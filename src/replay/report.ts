@@ -287,8 +287,8 @@ const BREAKDOWN_LABELS: Record<keyof CostBreakdown, string> = {
 };
 
 const BASELINES: ReadonlyArray<[string, string]> = [
-  ['economy, balanced, safe', 'This library\'s autoscaler (the same src/core policy the Lambda runs) with each preset: target utilisation 80 / 65 / 50 %, scale-in after 60 / 45 / 120 quiet minutes. Billed with the autoscaler\'s own CloudWatch and Lambda costs.'],
-  ['safe-target-N', 'The safe preset with a lower target utilisation N, tried only when no preset stays within the throttle limit.'],
+  ['economy, balanced, safe', 'This library\'s autoscaler (the same src/core policy the Lambda runs) with each preset: target utilization 80 / 65 / 50 %, scale-in after 60 / 45 / 120 quiet minutes. Billed with the autoscaler\'s own CloudWatch and Lambda costs.'],
+  ['safe-target-N', 'The safe preset with a lower target utilization N, tried only when no preset stays within the throttle limit.'],
   ['aws-sample', 'aws-samples/kinesis-auto-scaling: CloudWatch alarms on 5-minute usage of the current shards; doubles at 75 % for 5 of 5 periods, halves under 25 % for 57 of 60. Its own alarm and Lambda costs are not billed here.'],
   ['scaling-utils', 'awslabs/amazon-kinesis-scaling-utils (README example): +100 % at 75 % for 5 minutes, cool-off 15; -50 % at 25 % for 15 minutes, cool-off 60. Its own running cost is not billed here.'],
   ['substation', 'brexhq/substation autoscale: usage >= 70 % for 5 of 5 minutes scales out by a tier (x2 to x1.25), <= 35 % for 60 of 60 scales in; cooldowns 3 and 30 minutes. Its own running cost is not billed here.'],

@@ -5,7 +5,7 @@ import {
 } from './model';
 import { BILLING } from './prices';
 import {
-  Decision, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad,
+  Decision, MAX_SHARDS_PER_STREAM, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad,
   ShardMinuteMetrics, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, ShardRange, Step, tick, UPDATE_SHARD_COUNT_CALLS_PER_DAY,
   updateShardCountCallsInWindow,
 } from '../core';
@@ -186,8 +186,10 @@ function applyStep(step: Step, shards: readonly ShardRange[], now: number, calls
 }
 
 /** Our policy: the exact scaling core the Lambda handler runs, with one of its presets. */
-export function corePolicy(preset: PresetName, shardLevelMetrics: boolean, maxShards = 10000, targetUtilisation?: number): ProvisionedPolicy {
-  const settings = resolveSettings({ minShards: 1, maxShards, preset, targetUtilisation });
+export function corePolicy(
+  preset: PresetName, shardLevelMetrics: boolean, maxShards = MAX_SHARDS_PER_STREAM, targetUtilization?: number,
+): ProvisionedPolicy {
+  const settings = resolveSettings({ minShards: 1, maxShards, preset, targetUtilization });
   const window = settings.scaleInMinutes + 5;
   return {
     name: preset,

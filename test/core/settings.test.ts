@@ -5,8 +5,8 @@ test('balanced is the default preset', () => {
 });
 
 test('a custom target keeps the preset\'s hysteresis', () => {
-  const settings = resolveSettings({ minShards: 1, maxShards: 4, preset: 'safe', targetUtilisation: 0.4 });
-  expect(settings.scaleOutUtilisation).toBeCloseTo(0.4 + PRESETS.safe.scaleOutUtilisation - PRESETS.safe.targetUtilisation);
+  const settings = resolveSettings({ minShards: 1, maxShards: 4, preset: 'safe', targetUtilization: 0.4 });
+  expect(settings.scaleOutUtilization).toBeCloseTo(0.4 + PRESETS.safe.scaleOutUtilization - PRESETS.safe.targetUtilization);
 });
 
 test.each([
@@ -15,8 +15,8 @@ test.each([
   [{ minShards: 1, maxShards: 10001 }, 'maxShards must be a whole number from 1 to 10000, received 10001'],
   [{ minShards: 1.5, maxShards: 4 }, 'minShards must be a whole number from 1 to 10000, received 1.5'],
   [{ minShards: 1, maxShards: 4, preset: 'cheap' }, 'preset must be one of economy, balanced, safe, received "cheap"'],
-  [{ minShards: 1, maxShards: 4, targetUtilisation: 0.95 }, 'targetUtilisation must be from 0.1 to 0.9, received 0.95'],
-  [{ minShards: 1, maxShards: 4, targetUtilisation: Number.NaN }, 'targetUtilisation must be from 0.1 to 0.9, received NaN'],
+  [{ minShards: 1, maxShards: 4, targetUtilization: 0.95 }, 'targetUtilization must be from 0.1 to 0.9, received 0.95'],
+  [{ minShards: 1, maxShards: 4, targetUtilization: Number.NaN }, 'targetUtilization must be from 0.1 to 0.9, received NaN'],
   [{ minShards: 1, maxShards: 4, scaleInCooldownMinutes: -1 }, 'scaleInCooldownMinutes must be a whole number from 0 to 1440, received -1'],
 ])('%j is rejected', (input, message) => {
   expect(() => resolveSettings(input)).toThrow(message);

@@ -94,7 +94,7 @@ const emf = (stream: string) => logs.filter((l) => l._aws !== undefined && l.Str
 const published = () => eventsMock.commandCalls(PutEventsCommand)
   .map((c) => JSON.parse((c.args[0].input as PutEventsCommandInput).Entries![0].Detail!));
 
-test('a stream above its scale-out utilisation grows to what demand needs, by UpdateShardCount', async () => {
+test('a stream above its scale-out utilization grows to what demand needs, by UpdateShardCount', async () => {
   const stream = await createActiveStream(setup, 2);
   traffic[stream] = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
 

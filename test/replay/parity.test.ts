@@ -53,7 +53,7 @@ function simulatorFirstStep(shards: number, traffic: StreamTraffic, preset: Pres
 }
 
 test.each([
-  ['a rise above the scale-out utilisation', 2, { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 }, 'balanced'],
+  ['a rise above the scale-out utilization', 2, { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 }, 'balanced'],
   ['throttled writes', 4, { bytesPerSecond: 3.9 * MIB, recordsPerSecond: 1900, throttledPerSecond: 300 }, 'safe'],
   ['a long quiet hour', 8, { bytesPerSecond: 0.4 * MIB, recordsPerSecond: 200 }, 'economy'],
   ['steady traffic that fits', 4, { bytesPerSecond: 2.2 * MIB, recordsPerSecond: 1100 }, 'balanced'],

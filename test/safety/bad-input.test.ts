@@ -85,7 +85,7 @@ describe('the handler treats a corrupted setting or state tag as a logged error 
   test.each([
     ['minShards that is not a number', { minShards: 'two' }, {}, 'settings of stream orders: minShards must be a whole number from 1 to 10000, received two'],
     ['an unknown preset', { preset: 'turbo' }, {}, 'settings of stream orders: preset must be one of economy, balanced, safe, received "turbo"'],
-    ['a target outside 0.1 to 0.9', { targetUtilisation: 2 }, {}, 'settings of stream orders: targetUtilisation must be from 0.1 to 0.9, received 2'],
+    ['a target outside 0.1 to 0.9', { targetUtilization: 2 }, {}, 'settings of stream orders: targetUtilization must be from 0.1 to 0.9, received 2'],
     ['a kill switch that is neither true nor false', {}, { [STATE_TAGS.paused]: 'yes' }, `tag ${STATE_TAGS.paused} must be "true" or "false", received "yes"`],
     ['a garbled call history', {}, { [STATE_TAGS.updateShardCountCalls]: 'a b c' },
       `tag ${STATE_TAGS.updateShardCountCalls} must hold ISO-8601 UTC timestamps like 2026-01-31T12:00:00Z, received "a"`],

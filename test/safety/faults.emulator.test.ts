@@ -26,7 +26,7 @@ const MAX = 12;
 const BUSY: StreamTraffic = { bytesPerSecond: 4.5 * MIB, recordsPerSecond: 900 };
 const TARGET = 7;
 /**
- * Where a split-by-split path may settle instead: at 6 shards that traffic is at 75 % utilisation, under the balanced
+ * Where a split-by-split path may settle instead: at 6 shards that traffic is at 75 % utilization, under the balanced
  * preset's 80 % scale-out threshold, so each tick's fresh decision leaves it there (the hysteresis band).
  */
 const SETTLED_BY_SPLITS = 6;

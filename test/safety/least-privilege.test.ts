@@ -28,8 +28,7 @@ test('"*" resources only for the two actions whose APIs accept nothing narrower'
 });
 
 test('the KCL workers\' only "*" resource is PutMetricData, held to their namespace by a condition', () => {
-  const template = Template.fromStack(new StreamingPlatformStack(new App(), 'StreamingPlatform'));
-  const workerStatements = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))
+  const workerStatements = Object.values(template().findResources('AWS::IAM::ManagedPolicy'))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>);
   expect(workerStatements.flatMap((s) => [s.Action].flat()).filter((a) => a.includes('*'))).toEqual([]);
   expect(workerStatements.filter((s) => [s.Resource].flat().includes('*'))).toEqual([
