@@ -48,3 +48,13 @@ test('links work on Construct Hub: nothing outside the package is linked relativ
   expect(relative.filter((link) => link !== './API.md')).toEqual([]);
   expect(README).not.toContain('../shared');
 });
+
+test('every synth warning the library gives is listed with what to do', () => {
+  const sources = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => entry.isDirectory() ? sources(path.join(dir, entry.name)) : entry.name.endsWith('.ts') ? [path.join(dir, entry.name)] : []);
+  const ids = new Set(sources(path.join(__dirname, '..', 'src'))
+    .flatMap((file) => [...fs.readFileSync(file, 'utf8').matchAll(/addWarningV2\(\s*'(cdk-kinesis-autoscaling:[A-Za-z]+)'/g)].map((m) => m[1])));
+  expect(ids.size).toBeGreaterThan(5);
+  const listed = [...README.matchAll(/^\| `(cdk-kinesis-autoscaling:[A-Za-z]+)` \|/gm)].map((m) => m[1]);
+  expect([...ids].filter((id) => !listed.includes(id))).toEqual([]);
+});
