@@ -396,6 +396,27 @@ describe('validation', () => {
   });
 });
 
+test('settings documents keep room for deploy-time shard counts written at their longest', () => {
+  const stack = newStack();
+  const min = new CfnParameter(stack, 'Min', { type: 'Number' }).valueAsNumber;
+  const max = new CfnParameter(stack, 'Max', { type: 'Number' }).valueAsNumber;
+  for (let i = 0; i < 40; i++) {
+    new KinesisStream(stack, `S${i}`, { streamName: new CfnParameter(stack, `Name${i}`).valueAsString, autoscaling: { minShards: min, maxShards: max } });
+  }
+  // As CloudFormation substitutes them: the longest stream name, and numbers as the text a user may have typed.
+  const render = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const ref = (value as { Ref?: string }).Ref;
+    if (ref === 'Min' || ref === 'Max') return '10000.000000000000000000';
+    if (ref !== undefined) return 'x'.repeat(128);
+    const [separator, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    return parts.map(render).join(separator);
+  };
+  const documents = Object.values(Template.fromStack(stack).findResources('AWS::SSM::Parameter')).map((p) => render(p.Properties.Value));
+  expect(documents.length).toBeGreaterThan(1);
+  for (const document of documents) expect(document.length).toBeLessThanOrEqual(4096);
+});
+
 describe('one autoscaler for many stacks', () => {
   /** A platform stack with the autoscaler, and two team stacks whose streams it scales. */
   function fleet(ordersStreams: string[]) {

@@ -4,7 +4,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { fetchObservations, ObservedStream, withoutUnpublishedTail } from './cloudwatch-port';
 import {
   AUTOSCALER_DIMENSION, AUTOSCALER_EVENT_DETAIL_TYPE, AUTOSCALER_EVENT_SOURCE, AUTOSCALER_METRICS, AUTOSCALER_NAMESPACE,
-  Decision, EMPTY_MEMORY, hasData, ManagedStream, Memory, MinuteMetrics, Observation, parseInput, readState, ShardRange,
+  Decision, EMPTY_MEMORY, hasData, ManagedStream, Memory, METRIC_LAG_MINUTES, MinuteMetrics, Observation, parseInput, readState, ShardRange,
   stateTags, Step, tick, TickInput, uniformShards, UPDATE_SHARD_COUNT_CALLS_PER_DAY, updateShardCountCallsInWindow,
 } from '../../src/core';
 import { errorName, isThrottle, limitKind } from '../shared/kinesis-errors';
@@ -75,8 +75,6 @@ const READ_CONCURRENCY = 16;
 const ACT_CONCURRENCY = 5;
 /** After AWS refuses UpdateShardCount for its daily limit, split and merge for this long before trying it again. */
 const UPDATE_SHARD_COUNT_BACKOFF_MS = 60 * 60_000;
-/** Minutes of metrics read beyond the longest scale-in window, to cover CloudWatch's publishing lag. */
-const EXTRA_MINUTES = 5;
 /** A stream's status and shard count are read again this often (someone else may reshard it), spread per stream. */
 const SUMMARY_REFRESH_MS = 15 * 60_000;
 /** Its state tags (a person may set the kill switch) this often, when nothing else made us read them. */
@@ -130,7 +128,7 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
   }
 
   // 2. All metrics, in as few calls as the 500-query limit allows.
-  const minutes = Math.max(0, ...known.map((s) => s.settings.scaleInMinutes)) + EXTRA_MINUTES;
+  const minutes = Math.max(0, ...known.map((s) => s.settings.scaleInMinutes)) + METRIC_LAG_MINUTES;
   let observations: Observation[];
   try {
     const observed: ObservedStream[] = known.map((s) => ({ streamName: s.streamName, shardIds: cache.get(s.streamName)!.shardIds }));

@@ -6,6 +6,12 @@ import { ShardRange } from './shard-map';
  * One minute of a stream's CloudWatch metrics, as GetMetricData returns them. A missing field is unknown, never
  * zero: CloudWatch omits a datapoint when it has none yet, and that must not read as "no traffic".
  */
+
+/**
+ * CloudWatch publishes a minute's Kinesis metrics up to this many minutes late: the metric window reads this many
+ * minutes beyond the longest scale-in window, and scale-out evidence older than this (plus scaleOutMinutes) is stale.
+ */
+export const METRIC_LAG_MINUTES = 5;
 export interface MinuteMetrics {
   /** IncomingBytes, Sum: bytes accepted (throttled writes are not counted). */
   readonly incomingBytes?: number;
@@ -142,6 +148,8 @@ export function decide(observation: Observation, state: StreamState, settings: P
   }
 
   const recent = lastKnown(observation.minutes, demands, settings.scaleOutMinutes);
+  // Scale-in needs a whole window of data, so with no fresh minute there is nothing to act on.
+  if (recent.length === 0) return none('no metrics for the latest minutes: stale data is no reason to act');
   const recentPeak = peak(recent.map((r) => r.demand));
   const throttledRecently = recent.some((r) => (r.minute.throttledRecords ?? 0) > 0);
   const recentUtilization = recentPeak.shardsAtFullLoad / current;
@@ -254,9 +262,14 @@ export function latestShardLoads(observation: Observation): Record<string, numbe
   return loads;
 }
 
+/**
+ * The latest `count` minutes with data, looking back no further than `count` plus CloudWatch's publishing lag: older
+ * minutes say nothing about now, and a throttled one reused tick after tick would grow the stream without end.
+ */
 function lastKnown(minutes: readonly MinuteMetrics[], demands: ReadonlyArray<Demand | undefined>, count: number) {
   const known: Array<{ minute: MinuteMetrics; demand: Demand }> = [];
-  for (let i = demands.length - 1; i >= 0 && known.length < count; i--) {
+  const oldest = Math.max(0, demands.length - count - METRIC_LAG_MINUTES);
+  for (let i = demands.length - 1; i >= oldest && known.length < count; i--) {
     const demand = demands[i];
     if (demand) known.push({ minute: minutes[i], demand });
   }

@@ -94,6 +94,10 @@ export function resolveSettings(input: SettingsInput): PolicySettings {
   if (!Number.isFinite(targetUtilization) || targetUtilization < 0.1 || targetUtilization > 0.9) {
     throw new Error(`targetUtilization must be from 0.1 to 0.9, received ${targetUtilization}`);
   }
+  if (input.dryRun !== undefined && typeof input.dryRun !== 'boolean') {
+    // A hand-edited "false" is truthy: accepting it would silently stop the stream's scaling.
+    throw new Error(`dryRun must be true or false, received ${JSON.stringify(input.dryRun)}`);
+  }
   const scaleInCooldownMinutes = input.scaleInCooldownMinutes ?? preset.scaleInCooldownMinutes;
   assertWholeNumber('scaleInCooldownMinutes', scaleInCooldownMinutes, 0, 24 * 60);
 

@@ -65,7 +65,8 @@ export class StreamRegistration extends Construct {
   }
 
   private pack(): ManagedStreamInput[][] {
-    return packSettingsDocuments(this.entries, (entry) => JSON.stringify(standIn(entry, 0, MAX_SHARDS_PER_STREAM)).length);
+    return packSettingsDocuments(this.entries, (entry) => JSON.stringify(standIn(entry, 0, MAX_SHARDS_PER_STREAM)).length +
+      [entry.minShards, entry.maxShards].filter((count) => Token.isUnresolved(count)).length * TOKEN_NUMBER_EXTRA_CHARS);
   }
 
   private addDocument(index: number): void {
@@ -95,6 +96,12 @@ export class StreamRegistration extends Construct {
  * The entry with stand-ins for values known only at deploy time: a name of the longest length Kinesis allows, and
  * shard counts of the widest range (`minShards` as `tokenMinShards`, `maxShards` as 10,000), which the handler checks.
  */
+/**
+ * CloudFormation writes a Number parameter into a string as the text it was given (`10000.000000`), which can be far
+ * longer than the number: each deploy-time shard count is given this much room beyond its stand-in's.
+ */
+const TOKEN_NUMBER_EXTRA_CHARS = 24;
+
 function standIn(entry: ManagedStreamInput, index: number, tokenMinShards: number): ManagedStreamInput {
   return {
     ...entry,

@@ -13,14 +13,26 @@ const ROOT = path.join(__dirname, '..', '..');
 
 void main(process.argv.slice(2), {
   readFile: (file) => fs.readFileSync(file, 'utf8'),
-  writeFile: (file, text) => fs.writeFileSync(file, text),
-  checkWritable: (file) => {
-    if (fs.existsSync(file)) {
-      if (fs.statSync(file).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
-      fs.accessSync(file, fs.constants.W_OK);
-    } else {
-      fs.accessSync(path.dirname(path.resolve(file)), fs.constants.W_OK);
+  writeFile: (file, text) => {
+    const fd = fs.openSync(file, 'w');
+    try {
+      for (const part of typeof text === 'string' ? [text] : text) fs.writeSync(fd, part);
+    } finally {
+      fs.closeSync(fd);
     }
+  },
+  checkWritable: (file) => {
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    // Opening is the only test that holds everywhere (a root user passes access() checks in /proc); a file created
+    // only to find that out is removed again.
+    const existed = fs.existsSync(file);
+    try {
+      fs.closeSync(fs.openSync(file, 'a'));
+    } catch (e) {
+      const folderExists = fs.existsSync(path.dirname(path.resolve(file)));
+      throw (e as { code?: string }).code === 'ENOENT' && folderExists ? Object.assign(new Error('refused'), { code: 'EREFUSED' }) : e;
+    }
+    if (!existed) fs.unlinkSync(file);
   },
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

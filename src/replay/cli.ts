@@ -10,8 +10,12 @@ import { MAX_SHARDS_PER_STREAM, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORD
 /** What the commands touch, so tests run them in process. */
 export interface CommandIo {
   readFile(file: string): string;
-  writeFile(file: string, text: string): void;
-  /** Throws (with a `code` such as ENOENT or EACCES) when `file` could not be written; writes nothing. */
+  /** Writes `text`, or its parts one after another (a 60-day timeline of every policy is too long for one string). */
+  writeFile(file: string, text: string | readonly string[]): void;
+  /**
+   * Throws (with a `code`: ENOENT, EACCES, EISDIR, or EREFUSED when the folder exists but refuses the file) when
+   * `file` could not be written; leaves nothing behind.
+   */
   checkWritable(file: string): void;
   stdout(text: string): void;
   stderr(text: string): void;
@@ -307,7 +311,7 @@ function checkOutput(io: CommandIo, file: string): void {
   } catch (e) {
     const code = (e as { code?: string }).code;
     const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : code === 'EISDIR' ? 'it is a folder' : code ?? (e as Error).message;
+      : code === 'EISDIR' ? 'it is a folder' : code === 'EREFUSED' ? 'its folder does not accept new files' : code ?? (e as Error).message;
     throw new RunError(`${file} cannot be written (${why}); nothing was run`);
   }
 }

@@ -5,7 +5,7 @@ import {
 } from './model';
 import { BILLING } from './prices';
 import {
-  Decision, MAX_SHARDS_PER_STREAM, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad,
+  Decision, MAX_SHARDS_PER_STREAM, METRIC_LAG_MINUTES, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad,
   ShardMinuteMetrics, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, ShardRange, Step, tick, UPDATE_SHARD_COUNT_CALLS_PER_DAY,
   updateShardCountCallsInWindow,
 } from '../core';
@@ -190,7 +190,7 @@ export function corePolicy(
   preset: PresetName, shardLevelMetrics: boolean, maxShards = MAX_SHARDS_PER_STREAM, targetUtilization?: number,
 ): ProvisionedPolicy {
   const settings = resolveSettings({ minShards: 1, maxShards, preset, targetUtilization });
-  const window = settings.scaleInMinutes + 5;
+  const window = settings.scaleInMinutes + METRIC_LAG_MINUTES;
   return {
     name: preset,
     shardLevelMetrics,

@@ -57,6 +57,9 @@ describe('scenarios', () => {
     ['missing minutes in the window block a scale-in', [...steady(30, 1), {}, ...steady(29, 1)], state(8), { action: 'none', target: 8 }],
     ['missing latest minutes do not block a scale-out on the ones before', [...steady(57, 2), ...steady(1, 4), {}, {}], state(4), { action: 'scale-out', target: 7 }],
     ['no data at all changes nothing', Array.from({ length: 60 }, () => ({})), state(8), { action: 'none', target: 8 }],
+    ['throttling followed by minutes without data is stale evidence, not a reason to grow', [
+      ...steady(40, 1), ...steady(10, 4, 2048, { throttledRecords: 4 * 512 * 60 }), ...Array.from({ length: 10 }, () => ({})),
+    ], state(4), { action: 'none', target: 4 }],
     ['at max, demand above it is reported as pinned', steady(60, 100), state(64), { action: 'none', target: 64, pinned: true }],
     ['near max, the target is capped and pinned', steady(60, 60), state(40), { action: 'scale-out', target: 64, pinned: true }],
     ['small changes are not worth a reshard', steady(60, 5.9), state(10), { action: 'none', target: 10 }],

@@ -18,6 +18,7 @@ test.each([
   [{ minShards: 1, maxShards: 4, targetUtilization: 0.95 }, 'targetUtilization must be from 0.1 to 0.9, received 0.95'],
   [{ minShards: 1, maxShards: 4, targetUtilization: Number.NaN }, 'targetUtilization must be from 0.1 to 0.9, received NaN'],
   [{ minShards: 1, maxShards: 4, scaleInCooldownMinutes: -1 }, 'scaleInCooldownMinutes must be a whole number from 0 to 1440, received -1'],
+  [{ minShards: 1, maxShards: 4, dryRun: 'false' as unknown as boolean }, 'dryRun must be true or false, received "false"'],
 ])('%j is rejected', (input, message) => {
   expect(() => resolveSettings(input)).toThrow(message);
 });

@@ -12,8 +12,8 @@ export function runIn(files: Record<string, string>, overrides: Partial<CommandI
       return files[file];
     },
     writeFile: (file, text) => {
-      written[file] = text;
-      files[file] = text;
+      written[file] = typeof text === 'string' ? text : text.join('');
+      files[file] = written[file];
     },
     checkWritable: (file) => {
       if (file.startsWith('/missing/')) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });

@@ -170,6 +170,20 @@ describe('the installed command (assets/cli/index.js, bundled at build time)', (
     expect(locked.status).toBe(1);
     expect(locked.stderr).toMatch(/cannot be written \(its folder does not exist\); nothing was run/);
   });
+
+  // /proc exists and refuses new files, even to root, whom permission checks let through.
+  (built && fs.existsSync('/proc/self') ? test : test.skip)('an output path its folder refuses is found before the replay, and nothing is left behind', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-'));
+    fs.writeFileSync(path.join(dir, 'wave.csv'), WAVE);
+    const refused = spawnSync(process.execPath, [bin, 'replay', path.join(dir, 'wave.csv'), '--report', '/proc/report.html'], { encoding: 'utf8' });
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr.trim()).toBe('error: /proc/report.html cannot be written (its folder does not accept new files); nothing was run');
+    const fine = path.join(dir, 'report.html');
+    const timeline = path.join(dir, 'timeline.csv');
+    spawnSync(process.execPath, [bin, 'replay', path.join(dir, 'nope.csv'), '--report', fine, '--timeline', timeline], { encoding: 'utf8' });
+    expect([fs.existsSync(fine), fs.existsSync(timeline)]).toEqual([false, false]);
+  });
 });
 
 test('--prices bills with a price file for another region, and the JSON says which region', async () => {
