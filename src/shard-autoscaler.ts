@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
 import { AUTOSCALER_NAME_PATTERN, AUTOSCALER_TAG, SettingsLocation, settingsPath } from './core/settings-store';
 import { STATE_TAG_PREFIX } from './core/state';
@@ -327,6 +328,15 @@ export class ShardAutoscaler extends ShardAutoscalerBase {
       maxEventAge: Duration.minutes(1),
     }));
     acknowledgeFindings(this.rule, { id: 'Serverless-EventBusDLQ', reason: notRetried });
+    // One autoscaler per name in an account and region: this parameter is named after it, so CloudFormation refuses a
+    // second one of the same name, which would scale the same streams against the first.
+    new ssm.CfnParameter(this, 'Name', {
+      type: 'String',
+      tier: 'Standard',
+      name: path.slice(0, -1),
+      value: fn.functionArn,
+      description: `The function of the Kinesis shard autoscaler ${this.autoscalerName} (cdk-kinesis-autoscaling); its streams' settings are under ${path}`,
+    });
     this.stoppedAlarm = this.createStoppedAlarm(fn, schedule);
     this.addAlarmAction(...props.alarmActions ?? []);
 
@@ -458,6 +468,12 @@ export class ShardAutoscaler extends ShardAutoscalerBase {
     if (this.registration.size === 0 && !this.explicitName) {
       return ['ShardAutoscaler manages no streams: add one with addStream() or the KinesisStream autoscaling prop, or give it an autoscalerName for streams of other stacks'];
     }
+    const twin = this.node.root.node.findAll().find((c): c is ShardAutoscaler =>
+      c !== this && c instanceof ShardAutoscaler && c.autoscalerName === this.autoscalerName && sameEnvironment(Stack.of(c), Stack.of(this)));
+    if (twin) {
+      return [`autoscalerName ${this.autoscalerName} is also the name of ${twin.node.path}: one name serves one autoscaler per account and region; ` +
+        'reference it from other stacks with ShardAutoscaler.fromAutoscalerName()'];
+    }
     return [];
   }
 }
@@ -545,6 +561,12 @@ function assertSameEnvironment(stream: kinesis.IStream, stack: Stack, who: strin
     throw new Error(`stream ${readable(arn.resourceName, 'with a deploy-time name')} is in ${where(arn.account, arn.region)}, but ${who} ` +
       `of stack ${stack.stackName} runs in ${where(stack.account, stack.region)}; scale a stream from a stack in its own account and region`);
   }
+}
+
+/** Whether two stacks may deploy to the same account and region (an environment-agnostic one may deploy anywhere). */
+function sameEnvironment(a: Stack, b: Stack): boolean {
+  const differs = (x: string, y: string) => !Token.isUnresolved(x) && !Token.isUnresolved(y) && x !== y;
+  return !differs(a.account, b.account) && !differs(a.region, b.region);
 }
 
 /** Every stream of the stack's account and region: the tag condition, not the ARN, picks the managed ones. */

@@ -22,8 +22,14 @@ function autoscaledStack(options: AutoscalingOptions = { minShards: 1, maxShards
 }
 
 /** The managed streams and their settings, from the stack's settings documents (references read as TOKEN). */
+/** The SSM parameters that hold streams' settings (not the one named after the autoscaler). */
+function settingsDocuments(template: Template): Array<{ Properties: Record<string, any> }> {
+  return Object.entries(template.findResources('AWS::SSM::Parameter'))
+    .filter(([id]) => !/^ShardAutoscalerName|^AutoscalerName/.test(id)).map(([, p]) => p as { Properties: Record<string, any> });
+}
+
 function schedulePayload(template: Template): { streams: Array<Record<string, unknown>> } {
-  const documents = Object.values(template.findResources('AWS::SSM::Parameter'))
+  const documents = settingsDocuments(template)
     .sort((a, b) => a.Properties.Name.localeCompare(b.Properties.Name))
     .map((p) => {
       const value = p.Properties.Value;
@@ -391,7 +397,7 @@ describe('validation', () => {
     const min = new CfnParameter(stack, 'Min', { type: 'Number' });
     const max = new CfnParameter(stack, 'Max', { type: 'Number' });
     new KinesisStream(stack, 'Events', { autoscaling: { minShards: min.valueAsNumber, maxShards: max.valueAsNumber } });
-    const documents = Object.values(Template.fromStack(stack).findResources('AWS::SSM::Parameter'));
+    const documents = settingsDocuments(Template.fromStack(stack));
     expect(JSON.stringify(documents[0].Properties.Value)).toContain('{"Ref":"Min"}');
   });
 });
@@ -412,7 +418,7 @@ test('settings documents keep room for deploy-time shard counts written at their
     const [separator, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
     return parts.map(render).join(separator);
   };
-  const documents = Object.values(Template.fromStack(stack).findResources('AWS::SSM::Parameter')).map((p) => render(p.Properties.Value));
+  const documents = settingsDocuments(Template.fromStack(stack)).map((p) => render(p.Properties.Value));
   expect(documents.length).toBeGreaterThan(1);
   for (const document of documents) expect(document.length).toBeLessThanOrEqual(4096);
 });
@@ -461,7 +467,7 @@ describe('one autoscaler for many stacks', () => {
   test('removing a stream from one stack removes it from the autoscaler without touching the other stacks', () => {
     const before = fleet(['orders-a', 'orders-b']);
     const after = fleet(['orders-a']);
-    const names = (t: Template) => JSON.stringify(Object.values(t.findResources('AWS::SSM::Parameter')).map((p) => p.Properties.Value));
+    const names = (t: Template) => JSON.stringify(settingsDocuments(t).map((p) => p.Properties.Value));
     expect(names(before.orders)).toContain('ordersbStream');
     expect(names(after.orders)).not.toContain('ordersbStream');
     expect(names(after.orders)).toContain('ordersaStream');
@@ -484,7 +490,7 @@ describe('one autoscaler for many stacks', () => {
       shared.addStream(kinesis.Stream.fromStreamArn(stack, `S${i}`, `arn:aws:kinesis:eu-west-1:111122223333:stream/${'s'.repeat(100)}-${i}`), { minShards: 1, maxShards: 100 });
     }
     const template = Template.fromStack(stack);
-    const values = Object.values(template.findResources('AWS::SSM::Parameter')).map((p) => p.Properties.Value as string);
+    const values = settingsDocuments(template).map((p) => p.Properties.Value as string);
     expect(values.length).toBeLessThan(80);
     for (const value of values) expect(value.length).toBeLessThanOrEqual(4096);
     expect(schedulePayload(template).streams).toHaveLength(1000);
@@ -510,6 +516,26 @@ describe('one autoscaler for many stacks', () => {
     ShardAutoscaler.fromAutoscalerName(stack, 'Autoscaler', 'fleet');
     expect(() => new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 2, reconcile: ReconcileMode.STRICT } })).toThrow(
       'reconcile must be ReconcileMode.OFF for an autoscaler of another stack (fleet), received strict; the deploy-time reconciler runs in the autoscaler\'s own stack');
+  });
+
+  test('a parameter named after the autoscaler makes CloudFormation refuse a second one of that name', () => {
+    const stack = new Stack(new App(), 'Platform', { env: ENV });
+    new ShardAutoscaler(stack, 'Autoscaler', { autoscalerName: 'fleet' });
+    Template.fromStack(stack).hasResourceProperties('AWS::SSM::Parameter', { Name: '/cdk-kinesis-autoscaling/fleet', Type: 'String' });
+  });
+
+  test('two autoscalers of one name in one app fail synthesis', () => {
+    const app = new App();
+    new ShardAutoscaler(new Stack(app, 'One', { env: ENV }), 'Autoscaler', { autoscalerName: 'fleet' });
+    new ShardAutoscaler(new Stack(app, 'Two', { env: ENV }), 'Autoscaler', { autoscalerName: 'fleet' });
+    expect(() => app.synth()).toThrow(/autoscalerName fleet is also the name of One\/Autoscaler: one name serves one autoscaler per account and region/);
+  });
+
+  test('autoscalers of one name in different regions are separate', () => {
+    const app = new App();
+    new ShardAutoscaler(new Stack(app, 'One', { env: ENV }), 'Autoscaler', { autoscalerName: 'fleet' });
+    new ShardAutoscaler(new Stack(app, 'Two', { env: { ...ENV, region: 'us-east-1' } }), 'Autoscaler', { autoscalerName: 'fleet' });
+    expect(() => app.synth()).not.toThrow();
   });
 
   test('rejects an autoscaler name that is a token', () => {

@@ -7,6 +7,9 @@ import { isThrottle } from './kinesis-errors';
 import { RateLimiter, realSleep } from './rate-limiter';
 import { ShardRange, Step, TAGS_PER_CALL } from '../../src/core';
 
+/** ListShards' largest page (API reference, ListShards: MaxResults 1 to 10,000). */
+const LIST_SHARDS_PAGE = 10_000;
+
 export interface StreamSummary {
   readonly status: string;
   readonly mode: 'PROVISIONED' | 'ON_DEMAND';
@@ -47,8 +50,10 @@ export class KinesisPort {
     const shards: ShardRange[] = [];
     let nextToken: string | undefined;
     do {
+      // The largest page ListShards allows: one call for any stream, and no follow-up page, which names no stream (so
+      // IAM's stream-tag condition has nothing to match it against), except when closed parents push it past 10,000.
       const page: ListShardsCommandOutput = await this.read('ListShards', streamName,
-        () => this.client.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName })));
+        () => this.client.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName, MaxResults: LIST_SHARDS_PAGE })));
       for (const shard of page.Shards ?? []) {
         if (shard.SequenceNumberRange?.EndingSequenceNumber !== undefined) continue;
         shards.push({
