@@ -53,7 +53,9 @@ export class KinesisPort {
       // The largest page ListShards allows: one call for any stream, and no follow-up page, which names no stream (so
       // IAM's stream-tag condition has nothing to match it against), except when closed parents push it past 10,000.
       const page: ListShardsCommandOutput = await this.read('ListShards', streamName,
-        () => this.client.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName, MaxResults: LIST_SHARDS_PAGE })));
+        () => this.client.send(new ListShardsCommand(nextToken
+          ? { NextToken: nextToken }
+          : { StreamName: streamName, MaxResults: LIST_SHARDS_PAGE })));
       for (const shard of page.Shards ?? []) {
         if (shard.SequenceNumberRange?.EndingSequenceNumber !== undefined) continue;
         shards.push({
