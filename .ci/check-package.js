@@ -6,8 +6,9 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 
-const ALLOWED = [/^lib\/.+\.(js|d\.ts)$/, /^assets\/lambda\/[^/]+\/[^/]+\/index\.js$/, /^API\.md$/, /^README\.md$/, /^LICENSE$/, /^package\.json$/, /^\.jsii$/];
-const REQUIRED = ['lib/index.js', 'lib/index.d.ts', 'API.md', 'README.md', 'LICENSE', 'package.json', '.jsii'];
+// assets/cli is the bundled planning command (the package's bin) with the licence notices of what it bundles.
+const ALLOWED = [/^lib\/.+\.(js|d\.ts)$/, /^assets\/lambda\/[^/]+\/[^/]+\/index\.js$/, /^assets\/cli\/index\.js(\.LEGAL\.txt)?$/, /^API\.md$/, /^README\.md$/, /^LICENSE$/, /^package\.json$/, /^\.jsii$/];
+const REQUIRED = ['lib/index.js', 'lib/index.d.ts', 'assets/cli/index.js', 'API.md', 'README.md', 'LICENSE', 'package.json', '.jsii'];
 
 const dir = path.join(__dirname, '..', 'dist', 'js');
 const tarballs = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.tgz')) : [];
