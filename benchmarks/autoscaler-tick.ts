@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { mapWithConcurrency, runTick, StreamCache, TickResult } from '../lambda/autoscaler/tick';
 import { KinesisPort } from '../lambda/shared/kinesis-port';
 import { DEFAULT_RATE_SHARE, RateLimiter, realSleep } from '../lambda/shared/rate-limiter';
-import { coverageProblem, KINESIS_API_RATES, ManagedStreamInput } from '../src/core';
+import { AUTOSCALER_DIMENSION, AUTOSCALER_METRICS, coverageProblem, KINESIS_API_RATES, ManagedStreamInput } from '../src/core';
 import { KinesisDouble } from '../test/emulator/kinesis-double';
 import { startKinesisEmulator, waitUntilActive } from '../test/emulator/kinesis-emulator';
 import { answerFromTraffic, offlineCloudWatch, StreamTraffic } from '../test/lambda/fake-cloudwatch';
@@ -86,10 +86,17 @@ async function main(): Promise<void> {
     }
     const setupMs = Date.now() - createStarted;
 
+    // The OpenShards each stream last reported: the handler's own embedded-metric lines, and for the cold start what a
+    // previous container would have published (every stream's real count, SHARDS, as none was resharded yet).
+    const published: Record<string, number> = Object.fromEntries(names.map((name) => [name, SHARDS]));
+    const log = (entry: Record<string, unknown>) => {
+      const count = entry[AUTOSCALER_METRICS.openShards];
+      if (entry._aws && typeof count === 'number') published[entry[AUTOSCALER_DIMENSION] as string] = count;
+    };
     const queriesPerCall: number[] = [];
     mockClient(cloudwatch).on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
       queriesPerCall.push(input.MetricDataQueries?.length ?? 0);
-      return answerFromTraffic(() => traffic)(input);
+      return answerFromTraffic(() => traffic, () => published)(input);
     });
     mockClient(events).on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{}] });
 
@@ -103,7 +110,7 @@ async function main(): Promise<void> {
       queriesPerCall.length = 0;
       const started = process.hrtime.bigint();
       const result = await runTick({ streams: settings }, {
-        kinesis, cloudwatch, events, cache, limiter, log: () => {}, now: double.now, deadline: double.now() + TICK_DEADLINE_MS,
+        kinesis, cloudwatch, events, cache, limiter, log, now: double.now, deadline: double.now() + TICK_DEADLINE_MS,
       });
       const measured = {
         label,
@@ -189,10 +196,13 @@ async function main(): Promise<void> {
       bundle ? `| handler bundle (assets/lambda/autoscaler/autoscaler.lambda/index.js) | ${(bundle.length / 1024).toFixed(1)} KiB (${(gzipSync(bundle).length / 1024).toFixed(1)} KiB gzipped) |` : '| handler bundle | not built |',
       '',
       `Client-side limiting paces each API at ${DEFAULT_RATE_SHARE * 100} % of its documented account rate (DescribeStreamSummary`,
-      `${KINESIS_API_RATES.DescribeStreamSummary.perSecond * DEFAULT_RATE_SHARE}/s, ListTagsForStream and AddTagsToStream ${KINESIS_API_RATES.ListTagsForStream.perSecond * DEFAULT_RATE_SHARE}/s). A cold start reads each`,
-      'stream once (DescribeStreamSummary: status, mode and open shard count in one call); reading stops at 60 % of the',
-      'deadline and the streams not read yet are `deferred` to the next tick, so a cold start over a large fleet is spread over',
-      'a few ticks rather than overrunning one. Afterwards a stream costs a Kinesis call only when its metrics say it needs an',
+      `${KINESIS_API_RATES.DescribeStreamSummary.perSecond * DEFAULT_RATE_SHARE}/s, ListTagsForStream and AddTagsToStream ${KINESIS_API_RATES.ListTagsForStream.perSecond * DEFAULT_RATE_SHARE}/s). A cold start takes each`,
+      'stream\'s shard count from the `OpenShards` metric the autoscaler published for it in the last 10 minutes (one extra',
+      'GetMetricData query per stream the cache does not know, here as a previous container would have published it): a',
+      'stream whose metrics say nothing needs doing then costs no Kinesis call, and its first DescribeStreamSummary falls due',
+      'within the next 5 minutes, spread per stream (until then a hot shard is not seen). A stream without such a datapoint (new, or the autoscaler was off) is read from',
+      'Kinesis (DescribeStreamSummary); that reading stops at 60 % of the deadline and the rest is `deferred` to the next tick.',
+      'A stream costs a Kinesis call only when its metrics say it needs an',
       'operation (then its tags, shards and status are read before the state is written and the operation started), while',
       'an operation it started is in progress (one DescribeStreamSummary per tick), and at its periodic refresh (status every',
       '15 minutes and tags every 60 minutes, each spread ±25 % per stream so they never fall due together): on average',

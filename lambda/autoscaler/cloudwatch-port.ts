@@ -1,5 +1,7 @@
 import { CloudWatchClient, GetMetricDataCommand, GetMetricDataCommandOutput, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { hasData, MinuteMetrics, Observation, ShardMinuteMetrics } from '../../src/core';
+import {
+  AUTOSCALER_DIMENSION, AUTOSCALER_METRICS, AUTOSCALER_NAMESPACE, hasData, MinuteMetrics, Observation, ShardMinuteMetrics,
+} from '../../src/core';
 
 /** GetMetricData takes at most 500 queries per call (CloudWatch API reference). */
 export const MAX_QUERIES_PER_CALL = 500;
@@ -67,6 +69,48 @@ export async function fetchObservations(
     shards: Object.fromEntries((stream.shardIds ?? []).map((id) => [id, Array.from({ length: minutes }, () => ({} as Record<ShardField, number>))])),
   }));
 
+  const calls = await getMetricData(client, queries, startMinute, endMinute, (id, timestamp, value) => {
+    const target = targets.get(id);
+    const index = Math.floor((timestamp - startMinute) / 60_000);
+    if (!target || index < 0 || index >= minutes) return;
+    const row = target.shard === undefined ? rows[target.stream].minutes[index] : rows[target.stream].shards[target.shard][index];
+    (row as Record<string, number>)[target.field] = value;
+  });
+
+  const observations = rows.map((row, s): Observation => ({
+    minutes: row.minutes.map(toMinuteMetrics),
+    shardMinutes: streams[s].shardIds?.length ? row.shards : undefined,
+  }));
+  return { observations, calls };
+}
+
+/** How far back a stream's own OpenShards datapoint still counts: older means the autoscaler was off, so read Kinesis. */
+export const OPEN_SHARDS_LOOKBACK_MINUTES = 10;
+
+/**
+ * The newest OpenShards the autoscaler published for each stream within the lookback (undefined where there is none),
+ * in as few calls as the 500-query limit allows: a cold start's provisional shard count, costing no Kinesis call.
+ */
+export async function fetchPublishedOpenShards(
+  client: CloudWatchClient, streamNames: readonly string[], end: Date,
+): Promise<{ openShards: Array<number | undefined>; calls: number }> {
+  const endMinute = Math.ceil(end.getTime() / 60_000) * 60_000;
+  const startMinute = endMinute - OPEN_SHARDS_LOOKBACK_MINUTES * 60_000;
+  const newest = streamNames.map(() => ({ at: -Infinity, value: undefined as number | undefined }));
+  const queries = streamNames.map((streamName, s) =>
+    query(`o${s}`, AUTOSCALER_METRICS.openShards, 'Maximum', [{ Name: AUTOSCALER_DIMENSION, Value: streamName }], AUTOSCALER_NAMESPACE));
+  const calls = await getMetricData(client, queries, startMinute, endMinute, (id, timestamp, value) => {
+    const row = newest[Number(id.slice(1))];
+    if (row && timestamp > row.at && Number.isInteger(value) && value > 0) Object.assign(row, { at: timestamp, value });
+  });
+  return { openShards: newest.map((n) => n.value), calls };
+}
+
+/** Sends `queries` in pages of the 500-query limit and hands every finite datapoint to `take`; returns the calls made. */
+async function getMetricData(
+  client: CloudWatchClient, queries: readonly MetricDataQuery[], startMinute: number, endMinute: number,
+  take: (id: string, timestamp: number, value: number) => void,
+): Promise<number> {
   let calls = 0;
   for (let i = 0; i < queries.length; i += MAX_QUERIES_PER_CALL) {
     let nextToken: string | undefined;
@@ -79,25 +123,15 @@ export async function fetchObservations(
       }));
       calls++;
       for (const result of page.MetricDataResults ?? []) {
-        const target = targets.get(result.Id ?? '');
-        if (!target) continue;
         (result.Timestamps ?? []).forEach((timestamp, k) => {
           const value = result.Values?.[k];
-          const index = Math.floor((timestamp.getTime() - startMinute) / 60_000);
-          if (value === undefined || !Number.isFinite(value) || index < 0 || index >= minutes) return;
-          const row = target.shard === undefined ? rows[target.stream].minutes[index] : rows[target.stream].shards[target.shard][index];
-          (row as Record<string, number>)[target.field] = value;
+          if (value !== undefined && Number.isFinite(value)) take(result.Id ?? '', timestamp.getTime(), value);
         });
       }
       nextToken = page.NextToken;
     } while (nextToken);
   }
-
-  const observations = rows.map((row, s): Observation => ({
-    minutes: row.minutes.map(toMinuteMetrics),
-    shardMinutes: streams[s].shardIds?.length ? row.shards : undefined,
-  }));
-  return { observations, calls };
+  return calls;
 }
 
 /** Both throttle metrics count refused records; the larger is the better estimate when both report. */
@@ -111,10 +145,12 @@ function toMinuteMetrics(raw: Partial<Record<StreamField, number>>): MinuteMetri
   };
 }
 
-function query(id: string, metricName: string, stat: string, dimensions: Array<{ Name: string; Value: string }>): MetricDataQuery {
+function query(
+  id: string, metricName: string, stat: string, dimensions: Array<{ Name: string; Value: string }>, namespace = 'AWS/Kinesis',
+): MetricDataQuery {
   return {
     Id: id,
-    MetricStat: { Metric: { Namespace: 'AWS/Kinesis', MetricName: metricName, Dimensions: dimensions }, Period: 60, Stat: stat },
+    MetricStat: { Metric: { Namespace: namespace, MetricName: metricName, Dimensions: dimensions }, Period: 60, Stat: stat },
     ReturnData: true,
   };
 }

@@ -1,7 +1,8 @@
+import { createHash } from 'crypto';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { fetchObservations, ObservedStream, withoutUnpublishedTail } from './cloudwatch-port';
+import { fetchObservations, fetchPublishedOpenShards, ObservedStream, withoutUnpublishedTail } from './cloudwatch-port';
 import {
   AUTOSCALER_DIMENSION, AUTOSCALER_EVENT_DETAIL_TYPE, AUTOSCALER_EVENT_SOURCE, AUTOSCALER_METRICS, AUTOSCALER_NAMESPACE,
   Decision, EMPTY_MEMORY, hasData, ManagedStream, Memory, METRIC_LAG_MINUTES, MinuteMetrics, Observation, parseInput, readState, ShardRange,
@@ -24,6 +25,11 @@ export interface CachedStream {
   memoryReadAt?: number;
   /** An operation was started: read the status again at the next tick. */
   operationStarted?: boolean;
+  /**
+   * The summary is not Kinesis's answer but a cold start's guess from the OpenShards metric a previous container
+   * published: good enough to decide that nothing needs doing, never to act on (act reads the stream first).
+   */
+  provisional?: boolean;
 }
 
 /** Per stream name. A new, empty cache is a cold start. */
@@ -77,6 +83,11 @@ const ACT_CONCURRENCY = 5;
 const UPDATE_SHARD_COUNT_BACKOFF_MS = 60 * 60_000;
 /** A stream's status and shard count are read again this often (someone else may reshard it), spread per stream. */
 const SUMMARY_REFRESH_MS = 15 * 60_000;
+/**
+ * A cold start's provisional count (see CachedStream.provisional) is confirmed by a real read within this, spread per
+ * stream; until then a stream with shard-level metrics is decided without them (no hot-shard split).
+ */
+const PROVISIONAL_CONFIRM_MS = 5 * 60_000;
 /** Its state tags (a person may set the kill switch) this often, when nothing else made us read them. */
 const MEMORY_REFRESH_MS = 60 * 60_000;
 /** The share of the time before the deadline that reading may take, so deciding and acting keep the rest. */
@@ -98,7 +109,7 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
     deps.log({ level: 'error', message: 'invalid-settings', stream: error.streamName, error: error.message });
     return { streamName: error.streamName ?? '(unnamed)', status: 'error', message: error.message, steps: [] };
   });
-  let getMetricDataCalls = 0;
+  let getMetricDataCalls = await guessUnknownShardCounts(input.streams.map((s) => s.streamName), cache, deps);
   const finish = (): TickResult => ({
     outcomes: outcomes.sort((a, b) => a.streamName.localeCompare(b.streamName)),
     getMetricDataCalls,
@@ -134,7 +145,7 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
     const observed: ObservedStream[] = known.map((s) => ({ streamName: s.streamName, shardIds: cache.get(s.streamName)!.shardIds }));
     const fetched = await fetchObservations(deps.cloudwatch, observed, new Date(deps.now()), minutes);
     observations = fetched.observations.map(withoutUnpublishedTail);
-    getMetricDataCalls = fetched.calls;
+    getMetricDataCalls += fetched.calls;
   } catch (e) {
     // Without metrics nothing is known about any stream, and nothing is known is a reason to change nothing.
     for (const s of known) outcomes.push(failed(s.streamName, e, deps, 'CloudWatch GetMetricData failed'));
@@ -184,33 +195,76 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
   return finish();
 }
 
+/**
+ * A cold start asks CloudWatch, not Kinesis, for the shard count of each stream the cache does not know: the OpenShards
+ * the autoscaler published within the last minutes. A stream with a datapoint gets a provisional summary (ACTIVE,
+ * provisioned, no shard-level metrics) and its first real read falls due within the next minutes, spread per stream,
+ * not all at once; one without (new, or the autoscaler was off) is read from Kinesis as before. Warm streams cost no query.
+ */
+async function guessUnknownShardCounts(streamNames: readonly string[], cache: StreamCache, deps: TickDependencies): Promise<number> {
+  const unknown = streamNames.filter((name) => !cache.get(name)?.summary);
+  if (unknown.length === 0) return 0;
+  try {
+    const { openShards, calls } = await fetchPublishedOpenShards(deps.cloudwatch, unknown, new Date(deps.now()));
+    let guessed = 0;
+    unknown.forEach((name, i) => {
+      const count = openShards[i];
+      if (count === undefined) return;
+      const entry = cacheEntry(cache, name);
+      entry.summary = { status: 'ACTIVE', mode: 'PROVISIONED', openShardCount: count, shardLevelMetrics: [] };
+      entry.summaryReadAt = deps.now();
+      entry.provisional = true;
+      guessed++;
+    });
+    deps.log({ level: 'info', message: 'shard-counts-from-metrics', unknown: unknown.length, fromOpenShards: guessed });
+    return calls;
+  } catch (e) {
+    // Only a shortcut failed: every unknown stream is read from Kinesis, as without it.
+    deps.log({ level: 'warn', message: 'open-shards-not-read', error: (e as Error).message ?? String(e), errorName: errorName(e) });
+    return 1;
+  }
+}
+
 function cacheEntry(cache: StreamCache, streamName: string): CachedStream {
   let entry = cache.get(streamName);
   if (!entry) cache.set(streamName, entry = {});
   return entry;
 }
 
-/** Refresh times are spread by a per-stream fraction, so a fleet read at one cold start does not fall due at once. */
+/**
+ * A fraction in [0, 1) fixed per stream, so a fleet read at one cold start does not fall due at once. A digest, not a
+ * running sum: names that differ only in a last digit (orders-001, orders-002) land far apart.
+ */
+export function spread(streamName: string): number {
+  return createHash('sha256').update(streamName).digest().readUInt32BE(0) / 2 ** 32;
+}
+
 function due(readAt: number | undefined, periodMs: number, streamName: string, now: number): boolean {
-  if (readAt === undefined) return true;
-  let hash = 0;
-  for (const c of streamName) hash = (hash * 31 + c.charCodeAt(0)) % 1_000_003;
-  return now >= readAt + periodMs * (0.75 + 0.5 * (hash / 1_000_003));
+  return readAt === undefined || now >= readAt + periodMs * (0.75 + 0.5 * spread(streamName));
+}
+
+function summaryDue(entry: CachedStream, streamName: string, now: number): boolean {
+  if (entry.provisional) return now >= entry.summaryReadAt! + PROVISIONAL_CONFIRM_MS * spread(streamName);
+  return due(entry.summaryReadAt, SUMMARY_REFRESH_MS, streamName, now);
 }
 
 async function refresh(port: KinesisPort, streamName: string, entry: CachedStream, now: number): Promise<void> {
-  if (!entry.summary || entry.operationStarted || entry.summary.status !== 'ACTIVE' || due(entry.summaryReadAt, SUMMARY_REFRESH_MS, streamName, now)) {
+  if (!entry.summary || entry.operationStarted || entry.summary.status !== 'ACTIVE' || summaryDue(entry, streamName, now)) {
     const summary = await port.status(streamName);
-    const shardLevel = summary.shardLevelMetrics.some((m) => m === 'IncomingBytes' || m === 'IncomingRecords' || m === 'ALL');
-    entry.shardIds = shardLevel ? (await port.openShards(streamName)).map((s) => s.shardId) : undefined;
+    entry.shardIds = hasShardLevelMetrics(summary) ? (await port.openShards(streamName)).map((s) => s.shardId) : undefined;
     entry.summary = summary;
     entry.summaryReadAt = now;
+    entry.provisional = false;
     if (summary.status === 'ACTIVE') entry.operationStarted = false;
   }
   if (entry.memory && due(entry.memoryReadAt, MEMORY_REFRESH_MS, streamName, now)) {
     entry.memory = readState(await port.tags(streamName));
     entry.memoryReadAt = now;
   }
+}
+
+function hasShardLevelMetrics(summary: StreamSummary): boolean {
+  return summary.shardLevelMetrics.some((m) => m === 'IncomingBytes' || m === 'IncomingRecords' || m === 'ALL');
 }
 
 /** Placeholder ranges for a decision made from the count alone; real ranges are read before any operation. */
@@ -268,13 +322,16 @@ async function act(
   tickStarted: number,
 ): Promise<StreamOutcome> {
   const { streamName, settings } = stream;
-  // A status read earlier in this same tick is fresh enough: the operation itself is refused if the stream changed.
-  const fresh = entry.summary && entry.summaryReadAt !== undefined && entry.summaryReadAt >= tickStarted ? entry.summary : undefined;
+  // A status read from Kinesis earlier in this same tick is fresh enough: the operation itself is refused if the stream
+  // changed. A provisional one never is: the decision below is made again from what Kinesis says now.
+  const readThisTick = !entry.provisional && entry.summaryReadAt !== undefined && entry.summaryReadAt >= tickStarted;
+  const fresh = readThisTick ? entry.summary : undefined;
   const [summary, shards, tags] = await Promise.all([fresh ?? port.status(streamName), port.openShards(streamName), port.tags(streamName)]);
   const now = deps.now();
   entry.summary = summary;
   entry.summaryReadAt = now;
-  entry.shardIds = entry.shardIds ? shards.map((s) => s.shardId) : undefined;
+  entry.provisional = false;
+  entry.shardIds = hasShardLevelMetrics(summary) ? shards.map((s) => s.shardId) : undefined;
   const memory = readState(tags);
   entry.memory = memory;
   entry.memoryReadAt = now;

@@ -1,6 +1,8 @@
 import { CloudWatchClient, GetMetricDataCommand, GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { buildQueries, fetchObservations, MAX_QUERIES_PER_CALL, ObservedStream } from '../../lambda/autoscaler/cloudwatch-port';
+import {
+  buildQueries, fetchObservations, fetchPublishedOpenShards, MAX_QUERIES_PER_CALL, ObservedStream, OPEN_SHARDS_LOOKBACK_MINUTES,
+} from '../../lambda/autoscaler/cloudwatch-port';
 
 const cloudwatch = mockClient(CloudWatchClient);
 const END = new Date(Date.UTC(2026, 10, 28, 12, 0, 30));
@@ -94,4 +96,33 @@ test('shard-level values land on their shard', async () => {
   const { observations } = await fetchObservations(new CloudWatchClient({}), [{ streamName: 'orders', shardIds: ['a', 'b'] }], END, 3);
   expect(observations[0].shardMinutes!.b.map((m) => m.incomingBytes)).toEqual([123, 123, 123]);
   expect(observations[0].shardMinutes!.a.map((m) => m.incomingBytes)).toEqual([1, 1, 1]);
+});
+
+describe('the OpenShards the autoscaler published', () => {
+  test('one Maximum query per stream, in the autoscaler namespace, over the lookback up to the current minute', async () => {
+    answer(() => 4);
+    await fetchPublishedOpenShards(new CloudWatchClient({}), ['orders'], END);
+    const input = cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input;
+    expect(input.MetricDataQueries![0].MetricStat).toEqual({
+      Metric: { Namespace: 'KinesisAutoscaler', MetricName: 'OpenShards', Dimensions: [{ Name: 'StreamName', Value: 'orders' }] },
+      Period: 60,
+      Stat: 'Maximum',
+    });
+    const nextMinute = END_MINUTE + 60_000;
+    expect([input.StartTime, input.EndTime]).toEqual([new Date(nextMinute - OPEN_SHARDS_LOOKBACK_MINUTES * 60_000), new Date(nextMinute)]);
+  });
+
+  test('the newest datapoint counts; a stream without one, or with no whole positive count, is unknown', async () => {
+    answer((id, n) => ({ o0: 10 - n, o1: undefined, o2: Number.NaN, o3: 0 }[id]));
+    const { openShards } = await fetchPublishedOpenShards(new CloudWatchClient({}), ['a', 'b', 'c', 'd'], END);
+    expect(openShards).toEqual([9, undefined, undefined, undefined]);
+  });
+
+  test('1,200 streams take three calls of at most 500 queries', async () => {
+    answer(() => 2);
+    const names = Array.from({ length: 1200 }, (_, i) => `s${i}`);
+    const { openShards, calls } = await fetchPublishedOpenShards(new CloudWatchClient({}), names, END);
+    expect(calls).toBe(3);
+    expect(openShards.every((n) => n === 2)).toBe(true);
+  });
 });

@@ -1,4 +1,5 @@
 import { CloudWatchClient, GetMetricDataCommand, GetMetricDataCommandInput, GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
+import { AUTOSCALER_DIMENSION, AUTOSCALER_METRICS, AUTOSCALER_NAMESPACE } from '../../src/core';
 
 /** Steady per-minute traffic of one stream, as CloudWatch would report it. */
 export interface StreamTraffic {
@@ -16,9 +17,12 @@ const PUBLISH_LAG_MINUTES = 1;
 
 /**
  * Answers GetMetricData from a traffic table keyed by stream name: every minute of the requested window except the
- * unpublished newest one. A stream missing from the table reports no datapoints at all.
+ * unpublished newest one. A stream missing from the table reports no datapoints at all. The autoscaler's own
+ * OpenShards comes from `published` (what it reported before), and is absent for a stream not in it.
  */
-export function answerFromTraffic(traffic: () => Readonly<Record<string, StreamTraffic>>) {
+export function answerFromTraffic(
+  traffic: () => Readonly<Record<string, StreamTraffic>>, published: () => Readonly<Record<string, number>> = () => ({}),
+) {
   return (input: GetMetricDataCommandInput): GetMetricDataCommandOutput => {
     const start = input.StartTime!.getTime();
     const end = input.EndTime!.getTime() - PUBLISH_LAG_MINUTES * 60_000;
@@ -31,7 +35,9 @@ export function answerFromTraffic(traffic: () => Readonly<Record<string, StreamT
         const metric = query.MetricStat!.Metric!;
         const dimension = (name: string) => metric.Dimensions!.find((d) => d.Name === name)?.Value;
         const stream = table[dimension('StreamName')!];
-        const value = stream ? valueOf(stream, metric.MetricName!, dimension('ShardId')) : undefined;
+        const value = metric.Namespace === AUTOSCALER_NAMESPACE
+          ? (metric.MetricName === AUTOSCALER_METRICS.openShards ? published()[dimension(AUTOSCALER_DIMENSION)!] : undefined)
+          : stream ? valueOf(stream, metric.MetricName!, dimension('ShardId')) : undefined;
         return value === undefined
           ? { Id: query.Id, Timestamps: [], Values: [] }
           : { Id: query.Id, Timestamps: timestamps, Values: timestamps.map(() => value) };

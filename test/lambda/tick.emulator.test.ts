@@ -28,13 +28,16 @@ const events = new EventBridgeClient({ region: 'us-east-1', credentials: { acces
 const eventsMock = mockClient(events);
 
 let traffic: Record<string, StreamTraffic> = {};
+/** The OpenShards an earlier container published, by stream. */
+let openShardsPublished: Record<string, number> = {};
 let logs: Array<Record<string, unknown>> = [];
 
 beforeEach(() => {
   traffic = {};
+  openShardsPublished = {};
   logs = [];
   cloudwatchMock.reset();
-  cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => traffic));
+  cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => traffic, () => openShardsPublished));
   eventsMock.reset();
   eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
 });
@@ -328,13 +331,13 @@ test('when CloudWatch fails nothing is known, so nothing changes', async () => {
   expect(await shardMap(stream)).toEqual({ open: 2, coverage: 'contiguous, whole key space' });
 });
 
-test('all streams are read with one GetMetricData call', async () => {
+test('all streams are read with one GetMetricData call, after one for the OpenShards of those a cold start does not know', async () => {
   const streams = await Promise.all([1, 2, 3].map(() => createActiveStream(setup, 1)));
 
   const result = await tick(streams.map((streamName) => ({ streamName, minShards: 1, maxShards: 2 })));
 
-  expect(result.getMetricDataCalls).toBe(1);
-  expect(cloudwatchMock.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries).toHaveLength(15);
+  expect(result.getMetricDataCalls).toBe(2);
+  expect(cloudwatchMock.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries!.length)).toEqual([3, 15]);
 });
 
 test('a warm tick over steady streams makes no Kinesis call; a cold one reads each stream once', async () => {
@@ -349,6 +352,30 @@ test('a warm tick over steady streams makes no Kinesis call; a cold one reads ea
   expect(cold.kinesisCalls).toEqual({ DescribeStreamSummary: 3 });
   expect(warm.kinesisCalls).toEqual({});
   expect(warm.outcomes.map((o) => o.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+});
+
+test('a cold start decides from the published OpenShards, reads Kinesis only to act or where none was published', async () => {
+  const [steady1, steady2, unpublished] = await Promise.all([1, 2, 3].map(() => createActiveStream(setup, 4)));
+  const stale = await createActiveStream(setup, 8);
+  for (const s of [steady1, steady2, unpublished]) traffic[s] = { bytesPerSecond: 2.2 * MIB, recordsPerSecond: 1100 };
+  // 5 MiB/s would be 125 % of the 4 shards last published, but is 62.5 % of the 8 the stream has now.
+  traffic[stale] = { bytesPerSecond: 5 * MIB, recordsPerSecond: 2500 };
+  openShardsPublished = { [steady1]: 4, [steady2]: 4, [stale]: 4 };
+  const settings = [steady1, steady2, unpublished, stale].map((streamName) => ({ streamName, minShards: 1, maxShards: 16 }));
+  const cache: StreamCache = new Map();
+
+  const cold = await tick(settings, cache);
+
+  expect(cold.kinesisCalls).toEqual({ DescribeStreamSummary: 2, ListShards: 1, ListTagsForStream: 1 });
+  expect(Object.fromEntries(cold.outcomes.map((o) => [o.streamName, [o.status, o.openShards]]))).toEqual({
+    [steady1]: ['unchanged', 4], [steady2]: ['unchanged', 4], [unpublished]: ['unchanged', 4], [stale]: ['unchanged', 8],
+  });
+  expect(double.acceptedUpdateShardCountCalls(stale)).toBe(0);
+
+  // The provisional counts are confirmed by a real read within 5 minutes; the streams read already wait for their refresh.
+  double.advance(5 * 60_000);
+  const later = await tick(settings, cache);
+  expect(later.kinesisCalls).toEqual({ DescribeStreamSummary: 2 });
 });
 
 test('a change made by someone else is seen at the next refresh of the cached count', async () => {

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { answerFromTraffic } from './fake-cloudwatch';
 import { mockedAws, mockStream } from './mocked-aws';
-import { runTick, StreamCache } from '../../lambda/autoscaler/tick';
+import { runTick, spread, StreamCache } from '../../lambda/autoscaler/tick';
 import { CALL_RECORD_MARGIN_MS, formatTimestamp, readState, STATE_TAGS } from '../../src/core';
 
 /** Kinesis faults the emulator cannot produce on demand, driven through a mocked client. */
@@ -263,4 +263,113 @@ test('when recording the back-off after a refused call fails, the stream reports
   expect(result.outcomes[0]).toMatchObject({ status: 'error', message: expect.stringContaining('recording the back-off failed: not ACTIVE') });
   expect(emf()).toContainEqual(expect.objectContaining({ Errors: 1 }));
   expect(eventsMock.commandCalls(PutEventsCommand)).toHaveLength(1);
+});
+
+describe('a cold start takes shard counts from the OpenShards the autoscaler published', () => {
+  const traffic = (bytesPerSecond: number) => ({ bytesPerSecond, recordsPerSecond: 1000 });
+  const answer = (published: Record<string, number>, bytesPerSecond: number) => cloudwatchMock.on(GetMetricDataCommand)
+    .callsFake(answerFromTraffic(() => ({ orders: traffic(bytesPerSecond), payments: traffic(bytesPerSecond) }), () => published));
+  /** A cold start over a stream of 2 shards, published as 2, whose 3.5 MiB/s want 4. */
+  const busyColdStart = (status: string) => {
+    busyStream(status, 2);
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    answer({ orders: 2 }, 3.5 * MIB);
+    return tick(['orders']);
+  };
+  const openShardsQueries = () => cloudwatchMock.commandCalls(GetMetricDataCommand)
+    .flatMap((c) => c.args[0].input.MetricDataQueries ?? [])
+    .filter((q) => q.MetricStat!.Metric!.Namespace === 'KinesisAutoscaler' && q.MetricStat!.Metric!.MetricName === 'OpenShards');
+
+  test('decides with the published count as the provisional shard count', async () => {
+    answer({ orders: 4 }, 2.2 * MIB);
+
+    const result = await tick(['orders']);
+
+    expect(result.outcomes[0]).toMatchObject({ status: 'unchanged', openShards: 4 });
+    expect(result.outcomes[0].decision!.currentShards).toBe(4);
+  });
+
+  test('a stream whose metrics say nothing needs doing costs no Kinesis call', async () => {
+    answer({ orders: 4 }, 2.2 * MIB);
+
+    const result = await tick(['orders']);
+
+    expect(kinesisMock.calls()).toHaveLength(0);
+    expect(result.kinesisCalls).toEqual({});
+  });
+
+  test('a stale provisional count never causes an action: the fresh read before acting decides', async () => {
+    // 5 MiB/s is 125 % of the 4 shards last published, but 62.5 % of the 8 the stream has now.
+    mockStream(kinesisMock, 'orders', { shards: 8 });
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    answer({ orders: 4 }, 5 * MIB);
+
+    const result = await tick(['orders']);
+
+    expect(kinesisMock.commandCalls(DescribeStreamSummaryCommand)).toHaveLength(1);
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
+    expect(kinesisMock.commandCalls(AddTagsToStreamCommand)).toHaveLength(0);
+    expect(result.outcomes[0]).toMatchObject({ status: 'unchanged', openShards: 8 });
+  });
+
+  test('a provisional ACTIVE is not taken for fresh: a stream Kinesis says is UPDATING starts nothing', async () => {
+    const result = await busyColdStart('UPDATING');
+
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
+    expect(result.outcomes[0]).toMatchObject({ status: 'in-progress', openShards: 2 });
+  });
+
+  test('a stream that needs an operation is read in full and acts on what Kinesis says', async () => {
+    const result = await busyColdStart('ACTIVE');
+
+    expect(result.kinesisCalls).toEqual({
+      DescribeStreamSummary: 1, ListShards: 1, ListTagsForStream: 1, DescribeLimits: 1, AddTagsToStream: 1, UpdateShardCount: 1,
+    });
+    expect(result.outcomes[0]).toMatchObject({ status: 'scaled', steps: [{ kind: 'UpdateShardCount', targetShardCount: 4 }] });
+  });
+
+  test('a stream with no published datapoint is read with DescribeStreamSummary', async () => {
+    mockStream(kinesisMock, 'payments', { shards: 4 });
+    answer({ orders: 4 }, 2.2 * MIB);
+
+    const result = await tick(['orders', 'payments']);
+
+    expect(kinesisMock.commandCalls(DescribeStreamSummaryCommand).map((c) => c.args[0].input.StreamName)).toEqual(['payments']);
+    expect(result.outcomes.map((o) => [o.streamName, o.status, o.openShards])).toEqual([['orders', 'unchanged', 4], ['payments', 'unchanged', 4]]);
+  });
+
+  test('a failed OpenShards query falls back to DescribeStreamSummary for every stream', async () => {
+    mockStream(kinesisMock, 'orders', { shards: 4 });
+    const fallback = answerFromTraffic(() => ({ orders: traffic(2.2 * MIB) }));
+    cloudwatchMock.on(GetMetricDataCommand).callsFake((input) => {
+      if (input.MetricDataQueries![0].MetricStat!.Metric!.Namespace === 'KinesisAutoscaler') throw awsError('Throttling', 'Rate exceeded');
+      return fallback(input);
+    });
+
+    const result = await tick(['orders']);
+
+    expect(result.kinesisCalls).toEqual({ DescribeStreamSummary: 1 });
+    expect(result.outcomes[0]).toMatchObject({ status: 'unchanged', openShards: 4 });
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', message: 'open-shards-not-read' }));
+  });
+
+  test('only streams the cache does not know are queried, so a warm tick costs no extra metric', async () => {
+    answer({ orders: 4 }, 2.2 * MIB);
+    const cache: StreamCache = new Map();
+    await tick(['orders'], cache);
+    expect(openShardsQueries()).toHaveLength(1);
+    cloudwatchMock.resetHistory();
+
+    await tick(['orders'], cache);
+
+    expect(openShardsQueries()).toHaveLength(0);
+    expect(kinesisMock.calls()).toHaveLength(0);
+  });
+});
+
+test('refreshes of streams named alike are spread over the whole period, not bunched', () => {
+  const fractions = Array.from({ length: 1000 }, (_, i) => spread(`orders-${String(i).padStart(4, '0')}`));
+  const perFifth = [0, 1, 2, 3, 4].map((k) => fractions.filter((f) => f >= k / 5 && f < (k + 1) / 5).length);
+  expect(Math.min(...perFifth)).toBeGreaterThan(150);
+  expect(fractions.every((f) => f >= 0 && f < 1)).toBe(true);
 });

@@ -1,10 +1,10 @@
-import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, GetMetricDataCommandInput, GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
 import { AddTagsToStreamCommand, DeleteStreamCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
 import { runTick, StreamCache, TickResult } from '../../lambda/autoscaler/tick';
 import { reconcile } from '../../lambda/reconciler/reconcile';
 import { KinesisPort } from '../../lambda/shared/kinesis-port';
 import { RateLimiter, realSleep } from '../../lambda/shared/rate-limiter';
-import { coverageProblem, formatTimestamp, readState, STATE_TAGS, UPDATE_SHARD_COUNT_CALLS_PER_DAY } from '../../src/core';
+import { AUTOSCALER_NAMESPACE, coverageProblem, formatTimestamp, readState, STATE_TAGS, UPDATE_SHARD_COUNT_CALLS_PER_DAY } from '../../src/core';
 import { KinesisDouble } from '../emulator/kinesis-double';
 import { createActiveStream, waitUntilActive } from '../emulator/kinesis-emulator';
 import { answerFromTraffic, StreamTraffic } from '../lambda/fake-cloudwatch';
@@ -289,26 +289,37 @@ test('a reconcile racing a tick: one of them acts at a time, and the stream ends
   expect(await expectHealthy(stream)).toBe(TARGET);
 });
 
+/**
+ * The stream metrics' GetMetricData calls get `faults` in turn, then the traffic; the cold start's query for the
+ * autoscaler's own OpenShards (none published here) is answered as usual.
+ */
+function metricsAnswer(...faults: Array<(input: GetMetricDataCommandInput) => Promise<GetMetricDataCommandOutput>>): void {
+  const normal = answerFromTraffic(() => traffic);
+  let calls = 0;
+  cloudwatchMock.reset();
+  cloudwatchMock.on(GetMetricDataCommand).callsFake(async (input: GetMetricDataCommandInput) => {
+    if (input.MetricDataQueries![0].MetricStat!.Metric!.Namespace === AUTOSCALER_NAMESPACE) return normal(input);
+    const fault = faults[calls++];
+    return fault ? fault(input) : normal(input);
+  });
+}
+
 test('CloudWatch throttling or 5xx changes nothing, and the next ticks converge', async () => {
   const stream = await busyStream();
-  cloudwatchMock.reset();
-  cloudwatchMock.on(GetMetricDataCommand).rejectsOnce(awsError('InternalServiceError', 500, 'server'))
-    .callsFake(answerFromTraffic(() => traffic));
+  metricsAnswer(() => Promise.reject(awsError('InternalServiceError', 500, 'server')));
   const first = await survives(stream, []);
   expect(first.outcomes[0].status).toBe('error');
 });
 
 test('CloudWatch answering empty or NaN is unknown: nothing changes', async () => {
   const stream = await busyStream();
-  cloudwatchMock.reset();
-  cloudwatchMock.on(GetMetricDataCommand)
-    .resolvesOnce({ MetricDataResults: [] })
-    .callsFakeOnce((input) => ({
-      MetricDataResults: input.MetricDataQueries.map((q: { Id: string }) => ({
-        Id: q.Id, Timestamps: [new Date(double.now() - 120_000)], Values: [NaN],
-      })),
-    }))
-    .callsFake(answerFromTraffic(() => traffic));
+  metricsAnswer(
+    async () => ({ $metadata: {}, MetricDataResults: [] }),
+    async (input) => ({
+      $metadata: {},
+      MetricDataResults: input.MetricDataQueries!.map((q) => ({ Id: q.Id, Timestamps: [new Date(double.now() - 120_000)], Values: [NaN] })),
+    }),
+  );
   for (let i = 0; i < 2; i++) {
     const result = await tick(clean, [stream]);
     expect(result.outcomes[0].decision?.reason).toContain('no metrics');
