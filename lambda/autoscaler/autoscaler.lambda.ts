@@ -4,7 +4,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { resolveInput } from './settings-store';
 import { runTick, StreamCache, TickResult } from './tick';
-import { AutoscalerEvent } from '../../src/core/settings-store';
+import { AutoscalerEvent, autoscalerNameOf, SettingsLocation } from '../../src/core/settings-store';
 import { RateLimiter, realSleep } from '../shared/rate-limiter';
 
 /** Time kept back from the Lambda timeout to log and publish after the last read or operation. */
@@ -24,6 +24,12 @@ interface LambdaContext {
   getRemainingTimeInMillis(): number;
 }
 
+/** The autoscaler's own name, when the event says where its settings are (the construct's schedule always does). */
+function ownName(event: AutoscalerEvent): string | undefined {
+  const path = (event as Partial<SettingsLocation> | null)?.settingsPath;
+  return typeof path === 'string' ? autoscalerNameOf(path) : undefined;
+}
+
 /** The scheduled entry point; the schedule's payload says where the managed streams' settings are stored. */
 export async function handler(event: AutoscalerEvent, context: LambdaContext): Promise<{ streams: number; errors: number }> {
   const result: TickResult = await runTick(await resolveInput(event, ssm), {
@@ -32,6 +38,7 @@ export async function handler(event: AutoscalerEvent, context: LambdaContext): P
     events,
     cache,
     limiter,
+    autoscalerName: ownName(event),
     log: (entry) => console.log(JSON.stringify(entry)),
     now: Date.now,
     deadline: Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,

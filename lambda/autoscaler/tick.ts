@@ -8,6 +8,7 @@ import {
   Decision, EMPTY_MEMORY, hasData, ManagedStream, Memory, METRIC_LAG_MINUTES, MinuteMetrics, Observation, parseInput, readState, ShardRange,
   stateTags, Step, tick, TickInput, uniformShards, UPDATE_SHARD_COUNT_CALLS_PER_DAY, updateShardCountCallsInWindow,
 } from '../../src/core';
+import { AUTOSCALER_TAG } from '../../src/core/settings-store';
 import { errorName, isThrottle, limitKind } from '../shared/kinesis-errors';
 import { KinesisPort, StreamSummary } from '../shared/kinesis-port';
 import { RateLimiter, realSleep } from '../shared/rate-limiter';
@@ -52,6 +53,11 @@ export interface TickDependencies {
    * @default a new limiter at DEFAULT_RATE_SHARE of each account rate
    */
   readonly limiter?: RateLimiter;
+  /**
+   * The autoscaler this function is: a stream tagged for another one is never acted on, whatever the settings say.
+   * @default - no check (settings given in the event itself)
+   */
+  readonly autoscalerName?: string;
 }
 
 export type StreamStatus = 'scaled' | 'in-progress' | 'unchanged' | 'dry-run' | 'skipped' | 'deferred' | 'not-found' | 'error';
@@ -335,6 +341,20 @@ async function act(
   const memory = readState(tags);
   entry.memory = memory;
   entry.memoryReadAt = now;
+
+  const owner = tags[AUTOSCALER_TAG];
+  if (deps.autoscalerName !== undefined && owner !== undefined && owner !== deps.autoscalerName) {
+    // Two autoscalers on one stream would spend its budget against each other; IAM allows this only through an ARN grant.
+    const decision: Decision = { action: 'none', currentShards: shards.length, targetShards: shards.length, reason: 'another autoscaler owns the stream', hotShards: [], pinnedAtMax: false };
+    return report(deps, stream, {
+      openShards: shards.length,
+      observation,
+      status: 'skipped',
+      decision,
+      memory,
+      message: `the stream is tagged ${AUTOSCALER_TAG}=${owner}, not ${deps.autoscalerName}: remove it from one of the two autoscalers`,
+    });
+  }
 
   const input: TickInput = { observation, memory, shards, status: summary.status, mode: summary.mode, settings, now };
   let out = tick(input);

@@ -35,6 +35,12 @@ export function settingsPath(autoscalerName: string): string {
   return `${SETTINGS_ROOT}/${autoscalerName}/`;
 }
 
+/** The autoscaler's name from its settings path, the inverse of `settingsPath`; undefined for any other path. */
+export function autoscalerNameOf(path: string): string | undefined {
+  const match = new RegExp(`^${SETTINGS_ROOT}/([^/]+)/$`).exec(path);
+  return match && AUTOSCALER_NAME_PATTERN.test(match[1]) ? match[1] : undefined;
+}
+
 /** One parameter's value. */
 export function encodeSettingsDocument(streams: readonly ManagedStreamInput[]): string {
   return JSON.stringify({ version: DOCUMENT_VERSION, streams });

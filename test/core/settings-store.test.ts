@@ -1,6 +1,7 @@
 import { parseInput } from '../../src/core';
 import {
-  decodeSettingsDocument, encodeSettingsDocument, MAX_SETTINGS_DOCUMENT_CHARS, mergeSettingsDocuments, packSettingsDocuments, settingsPath,
+  autoscalerNameOf, decodeSettingsDocument, encodeSettingsDocument, MAX_SETTINGS_DOCUMENT_CHARS, mergeSettingsDocuments, packSettingsDocuments,
+  settingsPath,
 } from '../../src/core/settings-store';
 
 const entry = (streamName: string) => ({ streamName, minShards: 1, maxShards: 4 });
@@ -42,4 +43,10 @@ test('merges documents in name order, so every tick reads them the same way', ()
 
 test('the settings path of an autoscaler is its own folder', () => {
   expect(settingsPath('fleet')).toBe('/cdk-kinesis-autoscaling/fleet/');
+});
+
+test('the autoscaler\'s name comes back from its settings path, and only from one', () => {
+  expect(autoscalerNameOf(settingsPath('fleet.prod-1'))).toBe('fleet.prod-1');
+  expect(autoscalerNameOf('/cdk-kinesis-autoscaling/fleet/team/')).toBeUndefined();
+  expect(autoscalerNameOf('/elsewhere/fleet/')).toBeUndefined();
 });

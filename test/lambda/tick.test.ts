@@ -27,8 +27,9 @@ function busyStream(status: string, shards: number, tags: Record<string, string>
   cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => ({ orders: busy, payments: busy })));
 }
 
-function tick(streamNames = ['orders'], cache?: StreamCache) {
+function tick(streamNames = ['orders'], cache?: StreamCache, autoscalerName?: string) {
   return runTick({ streams: streamNames.map((streamName) => ({ streamName, minShards: 1, maxShards: 16 })) }, {
+    autoscalerName,
     kinesis,
     cloudwatch,
     events,
@@ -50,6 +51,27 @@ beforeEach(() => {
   cloudwatchMock.reset();
   eventsMock.reset();
   eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{}] });
+});
+
+test('a stream tagged for another autoscaler is never acted on', async () => {
+  busyStream('ACTIVE', 2, { 'cdk-kinesis-autoscaling:autoscaler': 'someone-else' });
+
+  const result = await tick(['orders'], undefined, 'fleet');
+
+  expect(result.outcomes[0]).toMatchObject({
+    status: 'skipped',
+    message: 'the stream is tagged cdk-kinesis-autoscaling:autoscaler=someone-else, not fleet: remove it from one of the two autoscalers',
+  });
+  expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
+  expect(kinesisMock.commandCalls(AddTagsToStreamCommand)).toHaveLength(0);
+});
+
+test('a stream tagged for this autoscaler is scaled', async () => {
+  busyStream('ACTIVE', 2, { 'cdk-kinesis-autoscaling:autoscaler': 'fleet' });
+
+  await tick(['orders'], undefined, 'fleet');
+
+  expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(1);
 });
 
 test('a stream that is UPDATING is skipped this tick', async () => {
