@@ -83,6 +83,13 @@ export interface TickResult {
 
 /** Streams read at once; the rate limiter, not this, sets the pace. */
 const READ_CONCURRENCY = 16;
+/**
+ * The longest the state tags may wait between their read and the write that records a step; the reconciler's settle
+ * (10 s after it marks a stream) is longer, so its marker is always seen.
+ */
+const STATE_MAX_AGE_MS = 5_000;
+/** Time a tick must have left for another DescribeLimits attempt after one failed. */
+const HEADROOM_RETRY_MIN_MS = 20_000;
 /** Streams acted on at once: AddTagsToStream, SplitShard and MergeShards allow 5 calls per second per account. */
 const ACT_CONCURRENCY = 5;
 /** After AWS refuses UpdateShardCount for its daily limit, split and merge for this long before trying it again. */
@@ -161,7 +168,7 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
   // 3. Decide with what is known. Memory only ever holds an action back (kill switch, cooldown, budget), so a stream
   // the empty memory leaves alone needs no tags read: only one that wants an operation is read in full. A cached kill
   // switch or reconcile marker may be stale, so it is left out here: a person's "resume" is seen at the next tick.
-  const headroom = new AccountHeadroom(port);
+  const headroom = new AccountHeadroom(port, deps);
   const toAct: Array<{ stream: ManagedStream; observation: Observation; decision: Decision }> = [];
   known.forEach((stream, i) => {
     const entry = cache.get(stream.streamName)!;
@@ -286,14 +293,23 @@ function knownShards(count: number, ids: readonly string[] | undefined): ShardRa
  */
 class AccountHeadroom {
   private value?: number;
+  private failedOnce = false;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly port: KinesisPort) {}
+  constructor(private readonly port: KinesisPort, private readonly deps: TickDependencies) {}
 
   /** Runs `plan` with the headroom left, and reserves what its result adds. */
   public plan<T>(plan: (available: number) => T, adds: (result: T) => number): Promise<T> {
     const run = this.queue.then(async () => {
-      this.value ??= await this.port.shardHeadroom();
+      // After a failed DescribeLimits (1 call/s per account, retried with growing waits), another stream tries again
+      // only while the tick has time for it; otherwise it grows nothing this tick rather than outlast the function.
+      if (this.value === undefined && this.failedOnce && this.deps.now() > this.deps.deadline - HEADROOM_RETRY_MIN_MS) return plan(0);
+      try {
+        this.value ??= await this.port.shardHeadroom();
+      } catch (e) {
+        this.failedOnce = true;
+        throw e;
+      }
       const result = plan(this.value);
       this.value = Math.max(0, this.value - adds(result));
       return result;
@@ -370,6 +386,28 @@ async function act(
   }
 
   const step = out.step;
+  // Waits since the tags were read (account headroom, pacing) may have let another writer in: a reconcile, a person's
+  // kill switch, a call recorded elsewhere. Past a few seconds, read them again and leave the step to the next tick if
+  // they changed, so this write never replaces what someone else recorded. The reconciler waits longer than this.
+  if (deps.now() - now > STATE_MAX_AGE_MS) {
+    const latest = readState(await port.tags(streamName));
+    if (JSON.stringify(latest) !== JSON.stringify(memory)) {
+      headroom.release(growth(step));
+      entry.memory = latest;
+      entry.memoryReadAt = deps.now();
+      return report(deps, stream, {
+        ...base,
+        status: 'skipped',
+        decision: out.decision,
+        memory: latest,
+        message: 'the state tags changed while this tick waited, so the step was not started; the next tick decides again',
+      });
+    }
+  }
+  if (deps.now() > deps.deadline) {
+    headroom.release(growth(step));
+    return report(deps, stream, { ...base, status: 'deferred', decision: out.decision, memory, message: 'no time left in this tick' });
+  }
   try {
     await port.writeTags(streamName, stateTags(out.memory, now));
   } catch (e) {

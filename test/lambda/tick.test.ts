@@ -7,6 +7,7 @@ import {
 import { answerFromTraffic } from './fake-cloudwatch';
 import { mockedAws, mockStream } from './mocked-aws';
 import { runTick, spread, StreamCache } from '../../lambda/autoscaler/tick';
+import { RateLimiter } from '../../lambda/shared/rate-limiter';
 import { CALL_RECORD_MARGIN_MS, formatTimestamp, readState, STATE_TAGS } from '../../src/core';
 
 /** Kinesis faults the emulator cannot produce on demand, driven through a mocked client. */
@@ -72,6 +73,69 @@ test('a stream tagged for this autoscaler is scaled', async () => {
   await tick(['orders'], undefined, 'fleet');
 
   expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(1);
+});
+
+test('tags that changed during a long wait stop the step, so nothing another writer recorded is overwritten', async () => {
+  busyStream('ACTIVE', 2);
+  let clock = NOW;
+  const reconcilerCall = formatTimestamp(NOW + 60_000);
+  // The account headroom read is slow; meanwhile a reconcile records a call.
+  kinesisMock.on(DescribeLimitsCommand).callsFake(async () => {
+    clock += 6_000;
+    return { ShardLimit: 500, OpenShardCount: 2, OnDemandStreamCount: 0, OnDemandStreamCountLimit: 50 };
+  });
+  kinesisMock.on(ListTagsForStreamCommand)
+    .resolvesOnce({ Tags: [], HasMoreTags: false })
+    .resolves({ Tags: [{ Key: STATE_TAGS.updateShardCountCalls, Value: reconcilerCall }], HasMoreTags: false });
+
+  const result = await runTick({ streams: [{ streamName: 'orders', minShards: 1, maxShards: 16 }] }, {
+    kinesis, cloudwatch, events, log: (entry) => logs.push(entry), now: () => clock, deadline: NOW + 30_000, sleep: async () => {},
+  });
+
+  expect(result.outcomes[0]).toMatchObject({ status: 'skipped', message: expect.stringMatching(/^the state tags changed while this tick waited/) });
+  expect(kinesisMock.commandCalls(AddTagsToStreamCommand)).toHaveLength(0);
+  expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
+});
+
+test('tags unchanged after a long wait let the step go ahead', async () => {
+  busyStream('ACTIVE', 2);
+  let clock = NOW;
+  kinesisMock.on(DescribeLimitsCommand).callsFake(async () => {
+    clock += 6_000;
+    return { ShardLimit: 500, OpenShardCount: 2, OnDemandStreamCount: 0, OnDemandStreamCountLimit: 50 };
+  });
+
+  await runTick({ streams: [{ streamName: 'orders', minShards: 1, maxShards: 16 }] }, {
+    kinesis, cloudwatch, events, log: (entry) => logs.push(entry), now: () => clock, deadline: NOW + 30_000, sleep: async () => {},
+  });
+
+  expect(kinesisMock.commandCalls(ListTagsForStreamCommand)).toHaveLength(2);
+  expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(1);
+});
+
+test('DescribeLimits refused for call rate tick after tick cannot hold a tick past its deadline', async () => {
+  const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+  busyStream('ACTIVE', 2);
+  const busy = { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 };
+  cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => Object.fromEntries(names.map((name) => [name, busy]))));
+  kinesisMock.on(DescribeLimitsCommand).rejects(awsError('LimitExceededException', 'Rate exceeded for account 111122223333'));
+  let clock = NOW;
+  const sleep = async (ms: number) => { clock += ms; };
+
+  const result = await runTick({ streams: names.map((streamName) => ({ streamName, minShards: 1, maxShards: 16 })) }, {
+    kinesis,
+    cloudwatch,
+    events,
+    log: (entry) => logs.push(entry),
+    now: () => clock,
+    sleep,
+    deadline: NOW + 45_000,
+    limiter: new RateLimiter(() => clock, sleep),
+  });
+
+  expect(clock - NOW).toBeLessThan(60_000);
+  expect(result.outcomes).toHaveLength(8);
+  expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
 });
 
 test('a stream that is UPDATING is skipped this tick', async () => {
