@@ -1,6 +1,5 @@
 import { Annotations, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -8,6 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { KinesisStream } from './kinesis-stream';
+import { alarmActionsOf } from './private/alarm-actions';
 import { acknowledgeFindings } from './private/nag';
 import { allowUseThroughDynamoDb } from './private/table-key';
 import { describeValue } from './private/validation';
@@ -313,7 +313,7 @@ export class KclApplication extends Construct {
     });
 
     if (props.createAlarms ?? true) {
-      const alarmActions = [...(props.alarmActions ?? []), ...(props.alarmTopic ? [new actions.SnsAction(props.alarmTopic)] : [])];
+      const alarmActions = alarmActionsOf(props);
       this.lagAlarm = this.createLagAlarm(props.lagThreshold ?? Duration.minutes(1));
       this.leaseTableThrottlingAlarm = this.createThrottlingAlarm();
       // The composite alarm lives with the stream: from another stack, joining it would make the two stacks depend

@@ -16,6 +16,7 @@ import { validateAutoscaling } from './private/autoscaling-settings';
 import { acknowledgeFindings, nagResourceName } from './private/nag';
 import { ReconcilerFunction } from './private/reconciler-function';
 import { StreamRegistration } from './private/stream-registration';
+import { knownAndDifferent, readable } from './private/validation';
 
 /** A named trade-off between cost and headroom. */
 export enum ScalingPreset {
@@ -553,9 +554,7 @@ function scheduleMinutes(schedule: events.Schedule): number {
 
 function assertSameEnvironment(stream: kinesis.IStream, stack: Stack, who: string): void {
   const arn = Arn.split(stream.streamArn, ArnFormat.SLASH_RESOURCE_NAME);
-  const differs = (theirs: string | undefined, ours: string) =>
-    theirs !== undefined && !Token.isUnresolved(theirs) && !Token.isUnresolved(ours) && theirs !== ours;
-  if (differs(arn.region, stack.region) || differs(arn.account, stack.account)) {
+  if (knownAndDifferent(arn.region, stack.region) || knownAndDifferent(arn.account, stack.account)) {
     const where = (account: string | undefined, region: string | undefined) =>
       `account ${readable(account, 'the deploying account')} and region ${readable(region, 'the deploying region')}`;
     throw new Error(`stream ${readable(arn.resourceName, 'with a deploy-time name')} is in ${where(arn.account, arn.region)}, but ${who} ` +
@@ -565,18 +564,12 @@ function assertSameEnvironment(stream: kinesis.IStream, stack: Stack, who: strin
 
 /** Whether two stacks may deploy to the same account and region (an environment-agnostic one may deploy anywhere). */
 function sameEnvironment(a: Stack, b: Stack): boolean {
-  const differs = (x: string, y: string) => !Token.isUnresolved(x) && !Token.isUnresolved(y) && x !== y;
-  return !differs(a.account, b.account) && !differs(a.region, b.region);
+  return !knownAndDifferent(a.account, b.account) && !knownAndDifferent(a.region, b.region);
 }
 
 /** Every stream of the stack's account and region: the tag condition, not the ARN, picks the managed ones. */
 function taggedStreamsArn(stack: Stack): string {
   return stack.formatArn({ service: 'kinesis', resource: 'stream', resourceName: '*' });
-}
-
-/** A value for a message: tokens read as what they stand for, never as `${Token[...]}`. */
-function readable(value: string | undefined, unresolved: string): string {
-  return value === undefined || Token.isUnresolved(value) ? `(${unresolved})` : value;
 }
 
 /** The findings every function of the library shares, each with the reason it is a deliberate choice. */

@@ -1,11 +1,11 @@
 import { Annotations, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConsumerMetrics } from './consumer-metrics';
+import { alarmActionsOf } from './private/alarm-actions';
 import { watchTemplateBudget } from './private/template-budget';
 import { assertIntegerInRange } from './private/validation';
 import { IShardAutoscaler, ShardAutoscaler } from './shard-autoscaler';
@@ -251,7 +251,7 @@ export class StreamAlarms extends Construct {
     this.overrides = props.overrides ?? {};
     validateOverrides(this.overrides);
     this.stream = props.stream;
-    this.actions = [...(props.alarmActions ?? []), ...(props.alarmTopic ? [new actions.SnsAction(props.alarmTopic)] : [])];
+    this.actions = alarmActionsOf(props);
     this.compositeWanted = props.compositeAlarm;
     this.evaluation = healthEvaluation(this.overrides.health);
     watchTemplateBudget(this);

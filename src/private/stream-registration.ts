@@ -2,6 +2,7 @@ import { Lazy, Stack, TagManager, Token } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { readable } from './validation';
 import { ManagedStreamInput, parseInput } from '../core/config';
 import { MAX_SHARDS_PER_STREAM } from '../core/limits';
 import { SettingsInput } from '../core/settings';
@@ -55,10 +56,10 @@ export class StreamRegistration extends Construct {
     if (!tags) return 'arn';
     const current = tags.tagValues()[AUTOSCALER_TAG];
     if (current === this.autoscalerName) {
-      throw new Error(`stream ${readable(stream.streamName)} is already managed by this ShardAutoscaler; add each stream once`);
+      throw new Error(`stream ${readable(stream.streamName, 'with a deploy-time name')} is already managed by this ShardAutoscaler; add each stream once`);
     }
     if (current !== undefined) {
-      throw new Error(`stream ${readable(stream.streamName)} is already managed by the autoscaler ${current}; a stream is scaled by one autoscaler`);
+      throw new Error(`stream ${readable(stream.streamName, 'with a deploy-time name')} is already managed by the autoscaler ${current}; a stream is scaled by one autoscaler`);
     }
     tags.setTag(AUTOSCALER_TAG, this.autoscalerName, TAG_PRIORITY);
     return 'tag';
@@ -110,8 +111,4 @@ function standIn(entry: ManagedStreamInput, index: number, tokenMinShards: numbe
     minShards: Token.isUnresolved(entry.minShards) ? tokenMinShards : entry.minShards,
     maxShards: Token.isUnresolved(entry.maxShards) ? MAX_SHARDS_PER_STREAM : entry.maxShards,
   };
-}
-
-function readable(name: string): string {
-  return Token.isUnresolved(name) ? '(with a deploy-time name)' : name;
 }

@@ -16,3 +16,13 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string' && Token.isUnresolved(value)) return '(token)';
   return JSON.stringify(value);
 }
+
+/** A name or place for a message: a token reads as what it stands for (`unresolved`), never as `${Token[...]}`. */
+export function readable(value: string | undefined, unresolved: string): string {
+  return value === undefined || Token.isUnresolved(value) ? `(${unresolved})` : value;
+}
+
+/** Whether two values are both known at synth and differ: a token may turn out to be anything. */
+export function knownAndDifferent(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && !Token.isUnresolved(a) && !Token.isUnresolved(b) && a !== b;
+}
