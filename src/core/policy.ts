@@ -21,6 +21,12 @@ export interface MinuteMetrics {
   readonly throttledRecords?: number;
   /** GetRecords.IteratorAgeMilliseconds, Maximum: how far behind shared-throughput readers are. */
   readonly iteratorAgeMs?: number;
+  /** GetRecords.Bytes, Sum: bytes read by shared-throughput readers (enhanced fan-out is not counted here). */
+  readonly outgoingBytes?: number;
+  /** GetRecords.Success, Sum: GetRecords calls that succeeded. */
+  readonly getRecordsCalls?: number;
+  /** ReadProvisionedThroughputExceeded, Sum: GetRecords calls refused for the shared read limits. */
+  readonly readThrottled?: number;
 }
 
 /** One minute of one shard's shard-level metrics. */
@@ -35,6 +41,18 @@ export interface Observation {
   readonly minutes: readonly MinuteMetrics[];
   /** Per open shard, aligned with `minutes`, when shard-level metrics are enabled. */
   readonly shardMinutes?: Readonly<Record<string, readonly ShardMinuteMetrics[]>>;
+  /**
+   * When the newest entry of `minutes` starts, epoch milliseconds. It places evidence against the moment a resize
+   * finished: a minute that started before the stream was ACTIVE again was measured on the old shards.
+   * @default - unknown: settling is then measured from the last scaling call
+   */
+  readonly newestMinuteAt?: number;
+  /**
+   * The same stretch of yesterday, for the seasonal floor: the minutes from exactly 24 hours before the newest entry of
+   * `minutes` up to SEASONAL_LOOKAHEAD_MINUTES after it, oldest first (missing minutes are entries with no fields).
+   * @default - no seasonal floor
+   */
+  readonly sameTimeYesterday?: readonly MinuteMetrics[];
 }
 
 /** What the policy knows of the stream itself. */
@@ -77,6 +95,11 @@ export interface Decision {
   readonly hotShards: readonly string[];
   /** Demand wants more shards than maxShards allows. */
   readonly pinnedAtMax: boolean;
+  /**
+   * Writes were throttled in a way more shards cannot fix (a hot partition key): the stream is not grown for it and
+   * the autoscaler reports it (KeyBoundThrottling) so the user spreads the key.
+   */
+  readonly keyBound?: boolean;
 }
 
 /** Throttling at a minute average below the limit means bursts: a quarter more shards absorbs them. */

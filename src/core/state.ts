@@ -30,6 +30,18 @@ export interface PersistedState {
   readonly updateShardCountBlockedUntil?: number;
   readonly paused: boolean;
   readonly reconcilingUntil?: number;
+  /** The first moment the stream was seen ACTIVE after `lastScalingAt`: evidence counts from here plus the metric lag. */
+  readonly activeSince?: number;
+  /** The most (effective) shards at which writes were throttled for capacity, and when: scale-in stays above it for hours. */
+  readonly throttledAt?: { readonly shards: number; readonly at: number };
+  /** When headroom was added for throttling, in the rolling 24 hours: bounded per day. */
+  readonly headroomSteps?: readonly number[];
+  /** The last headroom step for throttling: its shard count and throttle ratio, to judge whether added shards helped. */
+  readonly headroomProbe?: { readonly at: number; readonly shards: number; readonly throttleRatio: number };
+  /** The last hot-shard split: the parent's range and load, to judge whether splitting it halved the load. */
+  readonly hotSplit?: { readonly at: number; readonly start: bigint; readonly end: bigint; readonly load: number };
+  /** Until when throttling is judged key-bound; with a range, only shards inside it are (no more splits there). */
+  readonly keyBound?: { readonly until: number; readonly start?: bigint; readonly end?: bigint };
 }
 
 /** The memory of a stream nothing has been recorded for. */

@@ -17,6 +17,8 @@ export const AUTOSCALER_METRICS = {
   scalingOperations: 'ScalingOperations',
   /** 1 when this stream's tick failed. */
   errors: 'Errors',
+  /** 1 when writes were throttled in a way more shards cannot fix (a hot partition key). */
+  keyBoundThrottling: 'KeyBoundThrottling',
 } as const;
 
 /** EventBridge source and detail type of scaling events. */
