@@ -19,6 +19,8 @@ export interface PlanContext {
   readonly accountShardHeadroom?: number;
   /** Each open shard's recent load as a fraction of one shard's write limit, with shard-level metrics. */
   readonly shardLoads?: Readonly<Record<string, number>>;
+  /** Each open shard's key-space share, by id, to estimate a new shard's load from the others'. */
+  readonly shardShares?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -54,10 +56,27 @@ export function nextStep(decision: Decision, shards: readonly ShardRange[], cont
     if (callsUsed < UPDATE_SHARD_COUNT_CALLS_PER_DAY - context.updateShardCountReserve) {
       return { kind: 'UpdateShardCount', targetShardCount: Math.max(target, Math.ceil(current / 2)) };
     }
-    const coldest = adjacentPairs(shards).sort((a, b) => pairWeight(a, context) - pairWeight(b, context))[0];
-    return coldest ? { kind: 'MergeShards', shardToMerge: coldest[0].shardId, adjacentShardToMerge: coldest[1].shardId } : undefined;
+    const pair = evenMerge(shards, target, context);
+    return pair ? { kind: 'MergeShards', shardToMerge: pair[0].shardId, adjacentShardToMerge: pair[1].shardId } : undefined;
   }
   return undefined;
+}
+
+/**
+ * The merge that keeps ranges as even as merges can: the adjacent pair whose merged range is smallest (the coldest
+ * of those, with shard-level metrics), and only while the widest shard still leaves the stream worth `target` even
+ * shards. From 8 even shards towards 4 that is a full halving, pair by pair; towards 6 it is nothing, since one
+ * merged pair would hold a quarter of the keys and the stream would take what 4 shards take. A shard without a load
+ * datapoint yet (just created) is never merged: unknown is not idle.
+ */
+function evenMerge(shards: readonly ShardRange[], target: number, context: PlanContext): [ShardRange, ShardRange] | undefined {
+  const widest = Math.max(...shards.map(keySpaceShare));
+  const candidates = adjacentPairs(shards)
+    .filter(([a, b]) => !context.shardLoads || (context.shardLoads[a.shardId] !== undefined && context.shardLoads[b.shardId] !== undefined))
+    .map((pair) => ({ pair, share: keySpaceShare(pair[0]) + keySpaceShare(pair[1]), load: pairLoad(pair, context) }))
+    .filter((c) => 1 / Math.max(widest, c.share) >= target - 1e-9)
+    .sort((a, b) => a.share - b.share || a.load - b.load);
+  return candidates[0]?.pair;
 }
 
 function split(shard: ShardRange): Step {
@@ -66,11 +85,25 @@ function split(shard: ShardRange): Step {
 
 /** With shard-level metrics the busiest shard is split first; without, the widest (which uniform traffic loads most). */
 function byLoadThenShare(a: ShardRange, b: ShardRange, context: PlanContext): number {
-  const load = (context.shardLoads?.[a.shardId] ?? 0) - (context.shardLoads?.[b.shardId] ?? 0);
+  const load = loadOf(a, context) - loadOf(b, context);
   return load !== 0 ? load : keySpaceShare(a) - keySpaceShare(b);
 }
 
-function pairWeight([a, b]: [ShardRange, ShardRange], context: PlanContext): number {
-  if (context.shardLoads) return (context.shardLoads[a.shardId] ?? 0) + (context.shardLoads[b.shardId] ?? 0);
-  return keySpaceShare(a) + keySpaceShare(b);
+function pairLoad([a, b]: [ShardRange, ShardRange], context: PlanContext): number {
+  return context.shardLoads ? loadOf(a, context) + loadOf(b, context) : 0;
+}
+
+/**
+ * A shard's load from shard-level metrics. A shard created by the last operation has no datapoint yet: its load is
+ * what its key range carries at the stream's known load per key-space share (its parents' load), never 0.
+ */
+function loadOf(shard: ShardRange, context: PlanContext): number {
+  const loads = context.shardLoads;
+  if (!loads) return 0;
+  const known = loads[shard.shardId];
+  if (known !== undefined) return known;
+  const ids = Object.keys(loads);
+  const knownShare = context.shardShares ? ids.reduce((sum, id) => sum + (context.shardShares![id] ?? 0), 0) : 0;
+  const knownLoad = ids.reduce((sum, id) => sum + loads[id], 0);
+  return knownShare > 0 ? (knownLoad / knownShare) * keySpaceShare(shard) : Number.POSITIVE_INFINITY;
 }

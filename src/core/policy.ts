@@ -1,6 +1,7 @@
-import { DAY_MS, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND } from './limits';
+import { DAY_MS, SHARD_READ_BYTES_PER_SECOND, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND } from './limits';
 import { PolicySettings } from './settings';
-import { ShardRange } from './shard-map';
+import { keySpaceShare, ShardRange } from './shard-map';
+import { PersistedState } from './state';
 
 /**
  * One minute of a stream's CloudWatch metrics, as GetMetricData returns them. A missing field is unknown, never
@@ -12,6 +13,8 @@ import { ShardRange } from './shard-map';
  * minutes beyond the longest scale-in window, and scale-out evidence older than this (plus scaleOutMinutes) is stale.
  */
 export const METRIC_LAG_MINUTES = 5;
+/** How far ahead of the same time yesterday the seasonal floor looks: scale-in never goes below what that stretch needed. */
+export const SEASONAL_LOOKAHEAD_MINUTES = 120;
 export interface MinuteMetrics {
   /** IncomingBytes, Sum: bytes accepted (throttled writes are not counted). */
   readonly incomingBytes?: number;
@@ -73,13 +76,16 @@ export interface StreamState {
   readonly reconcilingUntil?: number;
 }
 
+/** What the policy remembers beyond the call budget (see PersistedState); the tick passes it in and records what changed. */
+export type PolicyMemory = Pick<PersistedState, 'activeSince' | 'throttledAt' | 'headroomSteps' | 'headroomProbe' | 'hotSplit' | 'keyBound'>;
+
 export type Action = 'none' | 'scale-out' | 'scale-in' | 'split-hot-shards';
 
 /** Demand estimated for one minute: accepted plus refused traffic, per second. */
 export interface Demand {
   readonly bytesPerSecond: number;
   readonly recordsPerSecond: number;
-  /** Shards needed at 100 % of the write limit. */
+  /** Shards needed at 100 % of the limits: the writes', or the shared readers' when reads need more. */
   readonly shardsAtFullLoad: number;
 }
 
@@ -100,18 +106,53 @@ export interface Decision {
    * the autoscaler reports it (KeyBoundThrottling) so the user spreads the key.
    */
   readonly keyBound?: boolean;
+  /** What this tick learnt that the memory must keep (the tick folds it into the new memory). */
+  readonly learnt?: Learnt;
+}
+
+/** Evidence from one tick for the memory: how the stream throttled, and judgements of earlier steps. */
+export interface Learnt {
+  /** Capacity-bound throttling measured on the current shards: the count that throttled. */
+  readonly throttledAtShards?: number;
+  /** This scale-out adds headroom for throttling: the probe to judge it by, once it has settled. */
+  readonly headroomProbe?: { readonly shards: number; readonly throttleRatio: number };
+  /** A probe was judged (helped or not): it is cleared. */
+  readonly probeJudged?: boolean;
+  /** Throttling is key-bound until then; with a range, only there. */
+  readonly keyBound?: { readonly until: number; readonly start?: bigint; readonly end?: bigint };
+  /** The hot shard split this tick: its range and load, to judge whether the split halved it. */
+  readonly hotSplit?: { readonly start: bigint; readonly end: bigint; readonly load: number };
 }
 
 /** Throttling at a minute average below the limit means bursts: a quarter more shards absorbs them. */
 const BURST_HEADROOM = 1.25;
+/** Headroom steps for throttling per rolling day: past this, throttling sizes the stream by demand alone. */
+export const HEADROOM_STEPS_PER_DAY = 4;
 /**
- * Metrics lag behind by minutes and a resize takes minutes, so throttling seen this soon after a scaling action was
- * measured against the old, smaller shard count. Adding burst headroom on top of it again would compound into a
- * runaway; within this window only the demand estimate (accepted plus throttled) sizes the stream.
+ * Without a known end of the last resize (a cold start, or a caller that does not place minutes in time), evidence
+ * this soon after a scaling call was measured against the old shard count.
  */
 const SETTLE_MS = 10 * 60_000;
 /** Scale-ins smaller than this share of the stream are not worth a reshard. */
 const MIN_SCALE_IN_SHARE = 0.1;
+/**
+ * WriteProvisionedThroughputExceeded counts refused attempts, and producers retry: a refused record may be counted
+ * many times. Added back, refused attempts are capped at the accepted records, so demand is read as at most twice
+ * what was accepted (the most one UpdateShardCount call can add anyway); the next tick sees what is still missing.
+ */
+const MAX_THROTTLED_ADD_BACK = 1;
+/** Read throttling with reads under this share of the stream's read capacity is the call rate, which shards cannot fix. */
+const CAPACITY_BOUND_UTILIZATION = 0.5;
+/** Added capacity helped when it at least halved the share of writes refused. */
+const HELPED_THROTTLE_RATIO = 0.5;
+/** How long a key-bound judgement holds before added capacity is tried again. */
+export const KEY_BOUND_HOLD_MS = 6 * 60 * 60_000;
+/** A shard must be hot for this many known minutes in a row before it is split. */
+const HOT_MINUTES = 5;
+/** At most one hot-shard split per this interval: three an hour. */
+const HOT_SPLIT_INTERVAL_MS = 20 * 60_000;
+/** A split helped when the busier child carries less than this share of the parent's load. */
+const SPLIT_HALVED = 0.75;
 
 /** Whether CloudWatch reported anything for the minute: a minute without a write datapoint is unknown. */
 export function hasData(minute: MinuteMetrics | ShardMinuteMetrics): boolean {
@@ -120,17 +161,25 @@ export function hasData(minute: MinuteMetrics | ShardMinuteMetrics): boolean {
 
 /**
  * Estimates one minute's demand. Throttled records are added back at the minute's average record size, since
- * IncomingBytes and IncomingRecords count only what was accepted. Undefined when the minute has no data.
+ * IncomingBytes and IncomingRecords count only what was accepted, capped at the accepted records (retries inflate
+ * the count). `addBack: false` sizes for accepted traffic only (key-bound throttling that shards cannot serve).
+ * `sharedReaders` readers each read every accepted byte, against a shard's 2 MiB/s of shared reads. Undefined when
+ * the minute has no data.
  */
-export function estimateDemand(minute: MinuteMetrics): Demand | undefined {
+export function estimateDemand(minute: MinuteMetrics, options: { addBack?: boolean; sharedReaders?: number } = {}): Demand | undefined {
   if (!hasData(minute)) return undefined;
   const acceptedBytes = minute.incomingBytes ?? 0;
   const acceptedRecords = minute.incomingRecords ?? 0;
-  const throttled = minute.throttledRecords ?? 0;
+  const refused = options.addBack === false ? 0 : Math.min(minute.throttledRecords ?? 0, acceptedRecords * MAX_THROTTLED_ADD_BACK);
   const averageRecordBytes = acceptedRecords > 0 ? acceptedBytes / acceptedRecords : 0;
-  const bytesPerSecond = (acceptedBytes + throttled * averageRecordBytes) / 60;
-  const recordsPerSecond = (acceptedRecords + throttled) / 60;
-  return { bytesPerSecond, recordsPerSecond, shardsAtFullLoad: shardsAtFullLoad(bytesPerSecond, recordsPerSecond) };
+  const bytesPerSecond = (acceptedBytes + refused * averageRecordBytes) / 60;
+  const recordsPerSecond = (acceptedRecords + refused) / 60;
+  const readBytesPerSecond = Math.max(minute.outgoingBytes ?? 0, acceptedBytes * (options.sharedReaders ?? 0)) / 60;
+  return {
+    bytesPerSecond,
+    recordsPerSecond,
+    shardsAtFullLoad: Math.max(shardsAtFullLoad(bytesPerSecond, recordsPerSecond), readBytesPerSecond / SHARD_READ_BYTES_PER_SECOND),
+  };
 }
 
 /** Shards a write rate fills completely: both limits bind, whichever is tighter. */
@@ -145,10 +194,27 @@ export function updateShardCountCallsInWindow(state: Pick<StreamState, 'now' | '
 }
 
 /**
+ * The shards the stream is worth for uniformly spread keys: the widest shard fills first, so a map whose widest
+ * shard holds 1/14 of the key space takes what 14 even shards take, however many shards it has.
+ */
+export function effectiveShards(shards: readonly ShardRange[]): number {
+  const widest = Math.max(...shards.map(keySpaceShare));
+  return Math.min(shards.length, 1 / widest);
+}
+
+/** The minutes the policy reads, each with its demand and whether it was measured on the current shards. */
+interface Evidence {
+  readonly minute: MinuteMetrics;
+  readonly demand: Demand;
+  /** Measured after the last resize finished: the current shards, not the old ones. */
+  readonly onCurrentShards: boolean;
+}
+
+/**
  * The scaling decision for one stream at one tick: pure, deterministic, shared by the Lambda handler and the
  * replay simulator. It chooses a target shard count; how to get there is `nextStep`'s job.
  */
-export function decide(observation: Observation, state: StreamState, settings: PolicySettings): Decision {
+export function decide(observation: Observation, state: StreamState & PolicyMemory, settings: PolicySettings): Decision {
   const current = state.shards.length;
   const none = (reason: string, extra: Partial<Decision> = {}): Decision =>
     ({ action: 'none', currentShards: current, targetShards: current, reason, hotShards: [], pinnedAtMax: false, ...extra });
@@ -158,11 +224,7 @@ export function decide(observation: Observation, state: StreamState, settings: P
   if (state.reconcilingUntil !== undefined && state.reconcilingUntil > state.now) return none('a deploy-time reconcile is in flight');
   if (state.status !== 'ACTIVE') return none(`the stream is ${state.status}, not ACTIVE`);
 
-  const demands = observation.minutes.map(estimateDemand);
-  const known = demands.filter((d): d is Demand => d !== undefined);
-  if (known.length === 0) return none('no metrics for this stream yet: nothing is known, so nothing changes');
-
-  // Below the minimum is fixed first, whatever the traffic says.
+  // The bounds hold whatever the traffic says, before any metric exists: a new stream below minShards would throttle.
   if (current < settings.minShards) {
     return { ...none(`${current} shards is below minShards`), action: 'scale-out', targetShards: settings.minShards };
   }
@@ -170,105 +232,252 @@ export function decide(observation: Observation, state: StreamState, settings: P
     return { ...none(`${current} shards is above maxShards`), action: 'scale-in', targetShards: settings.maxShards };
   }
 
-  const recent = lastKnown(observation.minutes, demands, settings.scaleOutMinutes);
+  const demandOf = (minute: MinuteMetrics, addBack = true) => estimateDemand(minute, { addBack, sharedReaders: settings.sharedReaders });
+  const demands = observation.minutes.map((m) => demandOf(m));
+  if (!demands.some((d) => d !== undefined)) return none('no metrics for this stream yet: nothing is known, so nothing changes');
+
+  const recent = lastKnown(observation, demands, settings.scaleOutMinutes, state);
   // Scale-in needs a whole window of data, so with no fresh minute there is nothing to act on.
   if (recent.length === 0) return none('no metrics for the latest minutes: stale data is no reason to act');
-  const recentPeak = peak(recent.map((r) => r.demand));
-  const throttledRecently = recent.some((r) => (r.minute.throttledRecords ?? 0) > 0);
-  const recentUtilization = recentPeak.shardsAtFullLoad / current;
 
-  if (throttledRecently || recentUtilization >= settings.scaleOutUtilization) {
+  const effective = effectiveShards(state.shards);
+  const attribution = attribute(recent, state);
+  // A key range where a split did not halve the load holds a hot key: throttling with the stream below its scale-out
+  // utilization is that key's.
+  const hotKeyRange = state.keyBound?.start !== undefined && state.keyBound.until > state.now;
+  const acceptedPeak = peak(recent.map((r) => demandOf(r.minute, false)!));
+  const keyBound = attribution.keyBound
+    || (attribution.throttled && hotKeyRange && acceptedPeak.shardsAtFullLoad / effective < settings.scaleOutUtilization);
+  const sizing = keyBound ? recent.map((r) => ({ ...r, demand: demandOf(r.minute, false)! })) : recent;
+  const recentPeak = peak(sizing.map((r) => r.demand));
+  const capacityThrottled = attribution.throttled && !keyBound;
+  const readThrottled = recent.some((r) => (r.minute.readThrottled ?? 0) > 0)
+    && recentPeak.shardsAtFullLoad / effective >= CAPACITY_BOUND_UTILIZATION;
+  const recentUtilization = recentPeak.shardsAtFullLoad / effective;
+  const learnt: Learnt = {
+    ...attribution.learnt,
+    ...(capacityThrottled && attribution.onCurrentShards ? { throttledAtShards: current } : {}),
+  };
+  const report = { demand: recentPeak, keyBound, learnt };
+
+  let held: Decision | undefined;
+  if (capacityThrottled || readThrottled || recentUtilization >= settings.scaleOutUtilization) {
     let wanted = Math.ceil(recentPeak.shardsAtFullLoad / settings.targetUtilization);
-    const settled = state.lastScalingAt === undefined || state.now - state.lastScalingAt >= SETTLE_MS;
-    if (throttledRecently && settled) wanted = Math.max(wanted, Math.ceil(current * BURST_HEADROOM));
+    const headroomLeft = (state.headroomSteps ?? []).filter((at) => at > state.now - DAY_MS).length < HEADROOM_STEPS_PER_DAY;
+    const headroom = capacityThrottled && attribution.onCurrentShards && headroomLeft;
+    if (headroom) wanted = Math.max(wanted, Math.ceil(current * BURST_HEADROOM));
+    // An uneven map is worth its widest shard: reaching the wanted capacity may need more shards than `wanted`.
+    if (wanted <= current && effective < current - 1e-9 && recentUtilization >= settings.scaleOutUtilization) wanted = current + 1;
     const target = Math.min(wanted, settings.maxShards);
     const pinnedAtMax = wanted > settings.maxShards;
-    const why = throttledRecently ? 'writes were throttled' : `utilization ${percent(recentUtilization)} reached ${percent(settings.scaleOutUtilization)}`;
+    const why = capacityThrottled ? 'writes were throttled' : readThrottled ? 'shared-throughput reads were throttled'
+      : `utilization ${percent(recentUtilization)} reached ${percent(settings.scaleOutUtilization)}`;
     if (target <= current) {
-      return none(pinnedAtMax ? `${why}, but the stream is at maxShards (${settings.maxShards})` : `${why}, already at the ${target} shards demand needs`,
-        { demand: recentPeak, pinnedAtMax });
-    }
-    return {
-      action: 'scale-out',
-      currentShards: current,
-      targetShards: target,
-      demand: recentPeak,
-      hotShards: [],
-      pinnedAtMax,
-      reason: `${why}: demand needs ${wanted} shards at ${percent(settings.targetUtilization)} target utilization${pinnedAtMax ? `, capped at maxShards (${settings.maxShards})` : ''}`,
-    };
-  }
-
-  const hotShards = findHotShards(observation, state.shards, settings);
-  if (hotShards.length > 0) {
-    const target = Math.min(current + hotShards.length, settings.maxShards);
-    if (target > current) {
+      // More shards would not be used, but a hot shard may still be split below; nothing scales in meanwhile.
+      held = none(pinnedAtMax ? `${why}, but the stream is at maxShards (${settings.maxShards})` : `${why}, already at the ${target} shards demand needs`,
+        { ...report, pinnedAtMax });
+    } else {
       return {
-        action: 'split-hot-shards',
+        ...report,
+        action: 'scale-out',
         currentShards: current,
         targetShards: target,
-        demand: recentPeak,
-        hotShards: hotShards.slice(0, target - current),
-        pinnedAtMax: false,
-        reason: `${hotShards.length} shard(s) above ${percent(settings.scaleOutUtilization)} of their own limit while the stream is at ${percent(recentUtilization)}`,
+        hotShards: [],
+        pinnedAtMax,
+        learnt: headroom ? { ...learnt, headroomProbe: { shards: current, throttleRatio: attribution.throttleRatio } } : learnt,
+        reason: `${why}: demand needs ${wanted} shards at ${percent(settings.targetUtilization)} target utilization${pinnedAtMax ? `, capped at maxShards (${settings.maxShards})` : ''}`,
       };
     }
   }
 
-  return decideScaleIn(observation, demands, state, settings, recentPeak, none);
+  const hot = findHotShards(observation, state, settings);
+  const hotLearnt: Learnt = { ...learnt, ...(hot.keyBound ? { keyBound: hot.keyBound } : {}) };
+  if (hot.shards.length > 0) {
+    const target = Math.min(current + 1, settings.maxShards);
+    if (target > current) {
+      const shard = hot.shards[0];
+      return {
+        ...report,
+        action: 'split-hot-shards',
+        currentShards: current,
+        targetShards: target,
+        hotShards: [shard.shardId],
+        pinnedAtMax: false,
+        learnt: { ...hotLearnt, hotSplit: { start: shard.startingHashKey, end: shard.endingHashKey, load: hot.loads[shard.shardId] } },
+        reason: `shard ${shard.shardId} has been above ${percent(settings.scaleOutUtilization)} of its own limit for ${HOT_MINUTES} minutes while the stream is at ${percent(recentUtilization)}`,
+      };
+    }
+  }
+
+  const reported = { learnt: hotLearnt, keyBound: keyBound || hot.keyBound !== undefined };
+  if (held) return { ...held, ...reported };
+  return decideScaleIn(observation, demands, state, settings, { ...report, ...reported }, none);
+}
+
+/**
+ * Why writes were throttled. Only added capacity can tell bursts (which it absorbs) from a hot partition key (which
+ * it cannot help), whatever the utilization: so the first headroom step for throttling is a probe, judged once its
+ * shards are measured. Throttling is key-bound while an earlier judgement holds (the probe did not halve the share
+ * of writes refused, or a hot-shard split did not halve its load); capacity-bound otherwise.
+ */
+function attribute(recent: readonly Evidence[], state: StreamState & PolicyMemory) {
+  const throttled = recent.some((r) => (r.minute.throttledRecords ?? 0) > 0);
+  const onCurrent = recent.filter((r) => r.onCurrentShards);
+  const throttleRatio = ratioOf(onCurrent.length > 0 ? onCurrent : recent);
+  let learnt: Learnt = {};
+  let keyBound = throttled && state.keyBound !== undefined && state.keyBound.until > state.now && state.keyBound.start === undefined;
+  const probe = state.headroomProbe;
+  if (probe && onCurrent.length > 0 && state.shards.length > probe.shards) {
+    const helped = throttleRatio <= probe.throttleRatio * HELPED_THROTTLE_RATIO;
+    learnt = { probeJudged: true, ...(helped ? {} : { keyBound: { until: state.now + KEY_BOUND_HOLD_MS } }) };
+    if (!helped && throttled) keyBound = true;
+  }
+  return { throttled, keyBound, throttleRatio, onCurrentShards: onCurrent.length > 0 && onCurrent.length === recent.length, learnt };
+}
+
+/** The share of write attempts refused over `minutes`: refused over refused plus accepted records. */
+function ratioOf(minutes: readonly Evidence[]): number {
+  const refused = minutes.reduce((sum, r) => sum + (r.minute.throttledRecords ?? 0), 0);
+  const accepted = minutes.reduce((sum, r) => sum + (r.minute.incomingRecords ?? 0), 0);
+  return refused + accepted > 0 ? refused / (refused + accepted) : 0;
 }
 
 function decideScaleIn(
   observation: Observation,
   demands: ReadonlyArray<Demand | undefined>,
-  state: StreamState,
+  state: StreamState & PolicyMemory,
   settings: PolicySettings,
-  recentPeak: Demand,
+  report: Pick<Decision, 'demand' | 'keyBound' | 'learnt'>,
   none: (reason: string, extra?: Partial<Decision>) => Decision,
 ): Decision {
   const current = state.shards.length;
-  if (current <= settings.minShards) return none(`at minShards (${settings.minShards}) with ${percent(recentPeak.shardsAtFullLoad / current)} utilization`, { demand: recentPeak });
+  const recentPeak = report.demand!;
+  if (current <= settings.minShards) return none(`at minShards (${settings.minShards}) with ${percent(recentPeak.shardsAtFullLoad / current)} utilization`, report);
 
   const window = demands.slice(-settings.scaleInMinutes);
   const minutes = observation.minutes.slice(-settings.scaleInMinutes);
   if (window.length < settings.scaleInMinutes || window.some((d) => d === undefined)) {
-    return none(`a scale-in needs ${settings.scaleInMinutes} minutes of complete metrics; missing data is not low traffic`, { demand: recentPeak });
+    return none(`a scale-in needs ${settings.scaleInMinutes} minutes of complete metrics; missing data is not low traffic`, report);
   }
   if (state.lastScalingAt !== undefined && state.now - state.lastScalingAt < settings.scaleInCooldownMinutes * 60_000) {
-    return none(`within the ${settings.scaleInCooldownMinutes}-minute cooldown after the last scaling action`, { demand: recentPeak });
+    return none(`within the ${settings.scaleInCooldownMinutes}-minute cooldown after the last scaling action`, report);
   }
-  if (minutes.some((m) => (m.throttledRecords ?? 0) > 0)) {
-    return none('writes were throttled within the scale-in window', { demand: recentPeak });
+  // Key-bound throttling is no reason to keep shards: they did not help.
+  if (!report.keyBound && minutes.some((m) => (m.throttledRecords ?? 0) > 0)) {
+    return none('writes were throttled within the scale-in window', report);
+  }
+  if (minutes.some((m) => (m.readThrottled ?? 0) > 0)) {
+    return none('shared-throughput reads were throttled within the scale-in window', report);
   }
   const oldestUnread = Math.max(0, ...minutes.map((m) => m.iteratorAgeMs ?? 0));
   if (oldestUnread > settings.maxIteratorAgeMsForScaleIn) {
-    return none(`consumers are ${Math.round(oldestUnread / 1000)} s behind; no scale-in until they catch up`, { demand: recentPeak });
+    return none(`consumers are ${Math.round(oldestUnread / 1000)} s behind; no scale-in until they catch up`, report);
   }
 
-  const windowPeak = peak(window as Demand[]);
-  const wanted = Math.max(settings.minShards, Math.ceil(windowPeak.shardsAtFullLoad / settings.targetUtilization));
+  const sizing = report.keyBound
+    ? minutes.map((m) => estimateDemand(m, { addBack: false, sharedReaders: settings.sharedReaders })!)
+    : (window as Demand[]);
+  const windowPeak = peak(sizing);
+  const floors = scaleInFloors(observation, state, settings);
+  const hotKey = hotKeyFloor(observation, state.shards);
+  if (hotKey > floors.shards) Object.assign(floors, { shards: Math.min(hotKey, settings.maxShards), why: `a hot key needs ${hotKey} even shards to stay under its shard's limit` });
+  const wanted = Math.max(settings.minShards, Math.ceil(windowPeak.shardsAtFullLoad / settings.targetUtilization), floors.shards);
   if (current - wanted < Math.max(1, Math.floor(current * MIN_SCALE_IN_SHARE))) {
-    return none(`${current} shards fit the demand (peak ${percent(windowPeak.shardsAtFullLoad / current)} over ${settings.scaleInMinutes} minutes)`, { demand: windowPeak });
+    const held = floors.shards >= current ? `; ${floors.why} holds ${floors.shards}` : '';
+    return none(`${current} shards fit the demand (peak ${percent(windowPeak.shardsAtFullLoad / current)} over ${settings.scaleInMinutes} minutes)${held}`,
+      { ...report, demand: windowPeak });
   }
   return {
+    ...report,
     action: 'scale-in',
     currentShards: current,
     targetShards: wanted,
     demand: windowPeak,
     hotShards: [],
     pinnedAtMax: false,
-    reason: `peak demand over ${settings.scaleInMinutes} minutes needs ${wanted} shards at ${percent(settings.targetUtilization)} target utilization`,
+    reason: `peak demand over ${settings.scaleInMinutes} minutes needs ${wanted} shards at ${percent(settings.targetUtilization)} target utilization`
+      + (floors.shards === wanted ? ` (${floors.why})` : ''),
   };
 }
 
-/** Shards whose own latest known load is at or above the scale-out utilization of one shard, busiest first. */
-function findHotShards(observation: Observation, shards: readonly ShardRange[], settings: PolicySettings): string[] {
+/**
+ * The fewest shards a scale-in may leave: more than the count that throttled for capacity within the preset's
+ * throttle memory, and what the same stretch of yesterday (the preset's lookahead) needed at the target utilization.
+ */
+function scaleInFloors(observation: Observation, state: StreamState & PolicyMemory, settings: PolicySettings): { shards: number; why: string } {
+  let shards = 0;
+  let why = '';
+  if (state.throttledAt && state.now - state.throttledAt.at < settings.throttleMemoryMinutes * 60_000) {
+    shards = state.throttledAt.shards + 1;
+    why = `${state.throttledAt.shards} shards throttled within the last ${settings.throttleMemoryMinutes} minutes`;
+  }
+  const lookahead = settings.seasonalLookaheadMinutes > 0 ? observation.sameTimeYesterday ?? [] : [];
+  const yesterday = lookahead.slice(0, settings.seasonalLookaheadMinutes + 1).map((m) => estimateDemand(m, { sharedReaders: settings.sharedReaders }))
+    .filter((d): d is Demand => d !== undefined);
+  if (yesterday.length > 0) {
+    const seasonal = Math.ceil(peak(yesterday).shardsAtFullLoad / settings.targetUtilization);
+    if (seasonal > shards) {
+      shards = seasonal;
+      why = `the same time yesterday needed ${seasonal} shards`;
+    }
+  }
+  return { shards: Math.min(shards, settings.maxShards), why };
+}
+
+/**
+ * With shard-level metrics, the even shard count under which the busiest shard's key would throttle: a scale-in by
+ * UpdateShardCount evens the map, and undoing a hot-shard split would put the key back with a wide range. The key's
+ * load is the busiest shard's load less its share of the rest of the traffic, spread evenly; a key over a whole shard
+ * is key-bound and sets no floor. 0 when unknown.
+ */
+function hotKeyFloor(observation: Observation, shards: readonly ShardRange[]): number {
   const loads = latestShardLoads(observation);
-  if (!loads) return [];
-  return shards
-    .filter((shard) => (loads[shard.shardId] ?? 0) >= settings.scaleOutUtilization)
-    .sort((a, b) => loads[b.shardId] - loads[a.shardId])
-    .map((shard) => shard.shardId);
+  if (!loads || shards.some((s) => loads[s.shardId] === undefined)) return 0;
+  const total = shards.reduce((sum, s) => sum + loads[s.shardId], 0);
+  let floor = 0;
+  for (const shard of shards) {
+    const share = keySpaceShare(shard);
+    if (share >= 1) continue;
+    const spread = (total - loads[shard.shardId]) / (1 - share);
+    const key = loads[shard.shardId] - spread * share;
+    if (key > 0 && key < 1) floor = Math.max(floor, Math.ceil(spread / (1 - key) - 1e-9));
+  }
+  return floor;
+}
+
+/**
+ * Shards to split for their own load: above the scale-out utilization of one shard for HOT_MINUTES known minutes in
+ * a row, busiest first, at most one split per HOT_SPLIT_INTERVAL_MS, and never inside a range where an earlier split
+ * did not roughly halve the load (a hot key: splitting again cannot help). Also judges the last split.
+ */
+function findHotShards(observation: Observation, state: StreamState & PolicyMemory, settings: PolicySettings) {
+  const loads = latestShardLoads(observation) ?? {};
+  let keyBound: Learnt['keyBound'];
+  const last = state.hotSplit;
+  if (last) {
+    const children = state.shards.filter((s) => s.startingHashKey >= last.start && s.endingHashKey <= last.end);
+    if (children.length >= 2 && children.every((c) => loads[c.shardId] !== undefined)) {
+      const busiest = children.reduce((a, b) => (loads[b.shardId] > loads[a.shardId] ? b : a));
+      if (loads[busiest.shardId] >= SPLIT_HALVED * last.load) {
+        keyBound = { until: last.at + KEY_BOUND_HOLD_MS, start: busiest.startingHashKey, end: busiest.endingHashKey };
+      }
+    }
+  }
+  const bound = keyBound ?? (state.keyBound && state.keyBound.until > state.now && state.keyBound.start !== undefined ? state.keyBound : undefined);
+  const inBound = (s: ShardRange) => bound?.start !== undefined && bound.end !== undefined
+    && s.startingHashKey >= bound.start && s.endingHashKey <= bound.end;
+  const tooSoon = last !== undefined && state.now - last.at < HOT_SPLIT_INTERVAL_MS;
+  const shards = !observation.shardMinutes || tooSoon ? [] : state.shards
+    .filter((shard) => !inBound(shard) && hotFor(observation.shardMinutes![shard.shardId] ?? [], settings.scaleOutUtilization))
+    .sort((a, b) => (loads[b.shardId] ?? 0) - (loads[a.shardId] ?? 0));
+  return { shards, loads, keyBound: keyBound && keyBound.until > state.now ? keyBound : undefined };
+}
+
+/** Whether a shard's last HOT_MINUTES known minutes were all at or above `utilization` of its own limit. */
+function hotFor(series: readonly ShardMinuteMetrics[], utilization: number): boolean {
+  const known = series.filter(hasData).slice(-HOT_MINUTES);
+  return known.length === HOT_MINUTES
+    && known.every((m) => shardsAtFullLoad((m.incomingBytes ?? 0) / 60, (m.incomingRecords ?? 0) / 60) >= utilization);
 }
 
 /**
@@ -288,13 +497,24 @@ export function latestShardLoads(observation: Observation): Record<string, numbe
 /**
  * The latest `count` minutes with data, looking back no further than `count` plus CloudWatch's publishing lag: older
  * minutes say nothing about now, and a throttled one reused tick after tick would grow the stream without end.
+ * Each says whether it was measured on the current shards: it started after the stream was ACTIVE again (when the
+ * observation places its minutes in time), or, without that, the last scaling call is SETTLE_MS old.
  */
-function lastKnown(minutes: readonly MinuteMetrics[], demands: ReadonlyArray<Demand | undefined>, count: number) {
-  const known: Array<{ minute: MinuteMetrics; demand: Demand }> = [];
+function lastKnown(
+  observation: Observation, demands: ReadonlyArray<Demand | undefined>, count: number, state: StreamState & PolicyMemory,
+): Evidence[] {
+  const known: Evidence[] = [];
+  const { minutes, newestMinuteAt } = observation;
   const oldest = Math.max(0, demands.length - count - METRIC_LAG_MINUTES);
+  const settledByClock = state.lastScalingAt === undefined || state.now - state.lastScalingAt >= SETTLE_MS;
+  const since = state.lastScalingAt === undefined ? undefined : Math.max(state.activeSince ?? Infinity, state.lastScalingAt);
   for (let i = demands.length - 1; i >= oldest && known.length < count; i--) {
     const demand = demands[i];
-    if (demand) known.push({ minute: minutes[i], demand });
+    if (!demand) continue;
+    const startsAt = newestMinuteAt === undefined ? undefined : newestMinuteAt - (demands.length - 1 - i) * 60_000;
+    const onCurrentShards = since === undefined ? true
+      : startsAt !== undefined && state.activeSince !== undefined ? startsAt >= since : settledByClock;
+    known.push({ minute: minutes[i], demand, onCurrentShards });
   }
   return known;
 }

@@ -22,45 +22,61 @@ export interface PolicySettings {
   readonly maxIteratorAgeMsForScaleIn: number;
   /** UpdateShardCount calls of the daily 10 that scale-ins leave for scale-outs (which are then much faster). */
   readonly updateShardCountReserve: number;
+  /** How long scale-in stays above a shard count that throttled for capacity. */
+  readonly throttleMemoryMinutes: number;
+  /** How far past the same time yesterday the seasonal floor looks (at most SEASONAL_LOOKAHEAD_MINUTES); 0 turns it off. */
+  readonly seasonalLookaheadMinutes: number;
   /** Decide and log, but change nothing. */
   readonly dryRun: boolean;
+  /** Shared-throughput readers, each reading every byte: the stream is sized for their reads too (0: writes only). */
+  readonly sharedReaders: number;
 }
 
-type PresetValues = Omit<PolicySettings, 'minShards' | 'maxShards' | 'dryRun'>;
+type PresetValues = Omit<PolicySettings, 'minShards' | 'maxShards' | 'dryRun' | 'sharedReaders'>;
 
 /**
- * economy sizes close to the limit and scales in after an hour; safe keeps half of every shard free and waits two
- * hours. All three scale out within one or two minutes of data.
+ * Tuned on the replay benchmark (docs/benchmarks.md explains the choice). economy sizes close to the limit; safe keeps
+ * more than half of every shard free and waits an hour before a scale-in. All three scale out within one or two
+ * minutes of data, and none scales in below the same stretch of yesterday's need or a count that throttled lately.
  */
 export const PRESETS: Readonly<Record<PresetName, PresetValues>> = {
   economy: {
-    targetUtilization: 0.8,
-    scaleOutUtilization: 0.9,
-    scaleOutMinutes: 2,
-    scaleInMinutes: 60,
-    scaleInCooldownMinutes: 60,
-    maxIteratorAgeMsForScaleIn: 60_000,
-    updateShardCountReserve: 2,
-  },
-  balanced: {
-    targetUtilization: 0.65,
+    targetUtilization: 0.7,
     scaleOutUtilization: 0.8,
     scaleOutMinutes: 2,
-    scaleInMinutes: 45,
-    scaleInCooldownMinutes: 30,
+    scaleInMinutes: 30,
+    scaleInCooldownMinutes: 15,
+    maxIteratorAgeMsForScaleIn: 60_000,
+    updateShardCountReserve: 2,
+    throttleMemoryMinutes: 60,
+    seasonalLookaheadMinutes: 60,
+  },
+  balanced: {
+    targetUtilization: 0.55,
+    scaleOutUtilization: 0.65,
+    scaleOutMinutes: 2,
+    scaleInMinutes: 20,
+    scaleInCooldownMinutes: 10,
     maxIteratorAgeMsForScaleIn: 60_000,
     updateShardCountReserve: 3,
+    throttleMemoryMinutes: 60,
+    seasonalLookaheadMinutes: 120,
   },
   safe: {
-    targetUtilization: 0.5,
-    scaleOutUtilization: 0.65,
+    targetUtilization: 0.45,
+    scaleOutUtilization: 0.55,
     scaleOutMinutes: 1,
-    scaleInMinutes: 120,
-    scaleInCooldownMinutes: 60,
+    scaleInMinutes: 60,
+    scaleInCooldownMinutes: 30,
     maxIteratorAgeMsForScaleIn: 30_000,
     updateShardCountReserve: 4,
+    throttleMemoryMinutes: 180,
+    seasonalLookaheadMinutes: 120,
   },
 };
+
+/** More polling readers than this exceed a shard's 5 GetRecords calls/s at any shard count: use enhanced fan-out. */
+export const MAX_SHARED_READERS = 20;
 
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 
@@ -72,6 +88,7 @@ export interface SettingsInput {
   readonly targetUtilization?: number;
   readonly scaleInCooldownMinutes?: number;
   readonly dryRun?: boolean;
+  readonly sharedReaders?: number;
 }
 
 /**
@@ -98,6 +115,8 @@ export function resolveSettings(input: SettingsInput): PolicySettings {
     // A hand-edited "false" is truthy: accepting it would silently stop the stream's scaling.
     throw new Error(`dryRun must be true or false, received ${JSON.stringify(input.dryRun)}`);
   }
+  const sharedReaders = input.sharedReaders ?? 0;
+  assertWholeNumber('sharedReaders', sharedReaders, 0, MAX_SHARED_READERS);
   const scaleInCooldownMinutes = input.scaleInCooldownMinutes ?? preset.scaleInCooldownMinutes;
   assertWholeNumber('scaleInCooldownMinutes', scaleInCooldownMinutes, 0, 24 * 60);
 
@@ -110,6 +129,7 @@ export function resolveSettings(input: SettingsInput): PolicySettings {
     scaleOutUtilization: Math.min(0.95, targetUtilization + (preset.scaleOutUtilization - preset.targetUtilization)),
     scaleInCooldownMinutes,
     dryRun: input.dryRun ?? false,
+    sharedReaders,
   };
 }
 

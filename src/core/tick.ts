@@ -1,7 +1,8 @@
+import { DAY_MS } from './limits';
 import { nextStep, Step } from './plan';
-import { decide, Decision, latestShardLoads, Observation, updateShardCountCallsInWindow } from './policy';
+import { decide, Decision, KEY_BOUND_HOLD_MS, latestShardLoads, Observation, updateShardCountCallsInWindow } from './policy';
 import { PolicySettings } from './settings';
-import { ShardRange } from './shard-map';
+import { keySpaceShare, ShardRange } from './shard-map';
 import { PersistedState, recordedCallTime } from './state';
 
 /** What the policy remembers of a stream between ticks (see PersistedState). */
@@ -38,18 +39,11 @@ export interface TickOutput {
  * and the replay simulator both run exactly this; neither carries out a plan of several steps or waits for ACTIVE.
  */
 export function tick(input: TickInput): TickOutput {
-  const { memory, now, settings, shards } = input;
-  const decision = decide(input.observation, {
-    shards,
-    status: input.status,
-    mode: input.mode,
-    now,
-    updateShardCountCalls: memory.updateShardCountCalls,
-    lastScalingAt: memory.lastScalingAt,
-    paused: memory.paused,
-    reconcilingUntil: memory.reconcilingUntil,
-  }, settings);
-  if (decision.action === 'none' || settings.dryRun) return { decision, memory };
+  const { now, settings, shards } = input;
+  const memory = withActiveSince(input.memory, input.status, now);
+  const decision = decide(input.observation, { ...memory, shards, status: input.status, mode: input.mode, now }, settings);
+  const learnt = remember(memory, decision, now, settings.throttleMemoryMinutes * 60_000);
+  if (decision.action === 'none' || settings.dryRun) return { decision, memory: learnt };
 
   const step = nextStep(decision, shards, {
     updateShardCountCallsInWindow: updateShardCountCallsInWindow({ now, updateShardCountCalls: memory.updateShardCountCalls }),
@@ -57,16 +51,55 @@ export function tick(input: TickInput): TickOutput {
     updateShardCountBlocked: memory.updateShardCountBlockedUntil !== undefined && memory.updateShardCountBlockedUntil > now,
     accountShardHeadroom: input.accountShardHeadroom,
     shardLoads: latestShardLoads(input.observation),
+    shardShares: input.observation.shardMinutes ? Object.fromEntries(shards.map((s) => [s.shardId, keySpaceShare(s)])) : undefined,
   });
-  if (!step) return { decision, memory };
+  if (!step) return { decision, memory: learnt };
   const at = recordedCallTime(now);
+  const probe = decision.learnt?.headroomProbe;
+  const hotSplit = decision.learnt?.hotSplit;
   return {
     decision,
     step,
     memory: {
-      ...memory,
+      ...learnt,
       updateShardCountCalls: step.kind === 'UpdateShardCount' ? [...memory.updateShardCountCalls, at] : memory.updateShardCountCalls,
       lastScalingAt: at,
+      ...(probe ? { headroomProbe: { at, ...probe }, headroomSteps: [...recent(learnt.headroomSteps, now), at] } : {}),
+      ...(hotSplit && step.kind === 'SplitShard' ? { hotSplit: { at, ...hotSplit } } : {}),
     },
   };
+}
+
+/**
+ * The first tick that sees the stream ACTIVE after a scaling call records when: evidence counts from then (plus the
+ * metric lag, which the observation's minute times carry), not from the call, since a resize can take many minutes.
+ */
+function withActiveSince(memory: Memory, status: string, now: number): Memory {
+  if (status !== 'ACTIVE' || memory.lastScalingAt === undefined) return memory;
+  if (memory.activeSince !== undefined && memory.activeSince >= memory.lastScalingAt) return memory;
+  return { ...memory, activeSince: Math.max(now, memory.lastScalingAt) };
+}
+
+/** The memory with what the decision learnt folded in; old evidence expires here so the memory stays small. */
+function remember(memory: Memory, decision: Decision, now: number, throttleMemoryMs: number): Memory {
+  const learnt = decision.learnt ?? {};
+  let next: Memory = memory;
+  if (learnt.throttledAtShards !== undefined) {
+    const held = memory.throttledAt && now - memory.throttledAt.at < throttleMemoryMs ? memory.throttledAt.shards : 0;
+    next = { ...next, throttledAt: { shards: Math.max(held, learnt.throttledAtShards), at: now } };
+  } else if (memory.throttledAt && now - memory.throttledAt.at >= throttleMemoryMs) {
+    next = { ...next, throttledAt: undefined };
+  }
+  if (learnt.probeJudged) next = { ...next, headroomProbe: undefined };
+  if (learnt.keyBound) next = { ...next, keyBound: learnt.keyBound };
+  else if (memory.keyBound && memory.keyBound.until <= now) next = { ...next, keyBound: undefined };
+  if (memory.hotSplit && now - memory.hotSplit.at >= KEY_BOUND_HOLD_MS) next = { ...next, hotSplit: undefined };
+  if (memory.headroomSteps && recent(memory.headroomSteps, now).length !== memory.headroomSteps.length) {
+    next = { ...next, headroomSteps: recent(memory.headroomSteps, now) };
+  }
+  return next;
+}
+
+function recent(times: readonly number[] | undefined, now: number): number[] {
+  return (times ?? []).filter((at) => at > now - DAY_MS);
 }

@@ -5,9 +5,9 @@ import {
 } from './model';
 import { BILLING } from './prices';
 import {
-  Decision, MAX_SHARDS_PER_STREAM, METRIC_LAG_MINUTES, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings, shardsAtFullLoad,
-  ShardMinuteMetrics, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, ShardRange, Step, tick, UPDATE_SHARD_COUNT_CALLS_PER_DAY,
-  updateShardCountCallsInWindow,
+  Decision, EMPTY_MEMORY, MAX_SHARDS_PER_STREAM, Memory, METRIC_LAG_MINUTES, MinuteMetrics, nextStep, Observation, PresetName, resolveSettings,
+  SEASONAL_LOOKAHEAD_MINUTES, shardsAtFullLoad, ShardMinuteMetrics, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, ShardRange, Step,
+  tick, UPDATE_SHARD_COUNT_CALLS_PER_DAY, updateShardCountCallsInWindow,
 } from '../core';
 
 export interface SimulationInput {
@@ -59,6 +59,8 @@ export interface PolicyView {
   readonly lastScalingAt?: number;
   /** The last `count` visible minutes of stream-level metrics, oldest first. */
   recent(count: number): MinuteMetrics[];
+  /** The visible stream-level metrics of minutes `from` (inclusive) to `to` (exclusive), oldest first. */
+  metricsBetween(from: number, to: number): MinuteMetrics[];
 }
 
 /** A provisioned policy: each minute while the stream is ACTIVE, maybe a planner that yields operations. */
@@ -69,6 +71,7 @@ export interface ProvisionedPolicy {
 }
 
 const MINUTE_MS = 60_000;
+const DAY_MINUTES = 24 * 60;
 /** The id applyStep gives a child shard until the stream names it. */
 const NEW = 'new';
 
@@ -110,6 +113,7 @@ export function simulateProvisioned(policy: ProvisionedPolicy, input: Simulation
         shards,
         visibleMinutes,
         recent: (count) => metrics.slice(Math.max(0, visibleMinutes - count), visibleMinutes),
+        metricsBetween: (from, to) => metrics.slice(Math.max(0, from), Math.min(to, visibleMinutes)),
         shardMetric: policy.shardLevelMetrics
           ? (shardId, minute) => (minute <= visibleUpTo ? shardMetrics.get(shardId)?.[minute] : undefined)
           : undefined,
@@ -191,6 +195,8 @@ export function corePolicy(
 ): ProvisionedPolicy {
   const settings = resolveSettings({ minShards: 1, maxShards, preset, targetUtilization });
   const window = settings.scaleInMinutes + METRIC_LAG_MINUTES;
+  // The handler keeps the core's memory between ticks; so does the simulator, for the whole replay.
+  let memory: Memory = EMPTY_MEMORY;
   return {
     name: preset,
     shardLevelMetrics,
@@ -198,22 +204,26 @@ export function corePolicy(
       const minutes = view.recent(window);
       const first = view.visibleMinutes - minutes.length;
       const shardMetric = view.shardMetric;
+      const yesterdayAt = view.visibleMinutes - 1 - DAY_MINUTES;
       const observation: Observation = {
         minutes,
         shardMinutes: shardMetric
           ? Object.fromEntries(view.shards.map((s) => [s.shardId, minutes.map((_, i) => shardMetric(s.shardId, first + i) ?? {})]))
           : undefined,
+        newestMinuteAt: (view.visibleMinutes - 1) * MINUTE_MS,
+        sameTimeYesterday: yesterdayAt >= 0 ? view.metricsBetween(yesterdayAt, yesterdayAt + SEASONAL_LOOKAHEAD_MINUTES + 1) : undefined,
       };
       // The handler's own tick: one step per stream per tick, so the planner yields that step once.
       const planned = tick({
         observation,
-        memory: { updateShardCountCalls: view.updateShardCountCalls, lastScalingAt: view.lastScalingAt, paused: false },
+        memory: { ...memory, updateShardCountCalls: view.updateShardCountCalls, lastScalingAt: view.lastScalingAt },
         shards: view.shards,
         status: 'ACTIVE',
         mode: 'PROVISIONED',
         settings,
         now: view.now,
       });
+      memory = planned.memory;
       let step = planned.step;
       if (!step) return undefined;
       return () => {

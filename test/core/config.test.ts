@@ -1,9 +1,9 @@
-import { parseInput } from '../../src/core';
+import { parseInput, PRESETS } from '../../src/core';
 
 test('each valid entry becomes a stream with its preset filled in', () => {
   const parsed = parseInput({ streams: [{ streamName: 'orders', minShards: 1, maxShards: 8, preset: 'safe' }] });
   expect(parsed.errors).toEqual([]);
-  expect(parsed.streams[0]).toMatchObject({ streamName: 'orders', settings: { minShards: 1, maxShards: 8, targetUtilization: 0.5 } });
+  expect(parsed.streams[0]).toMatchObject({ streamName: 'orders', settings: { minShards: 1, maxShards: 8, targetUtilization: PRESETS.safe.targetUtilization } });
 });
 
 test('numbers that arrive as strings (deploy-time parameters) are read as numbers', () => {

@@ -54,7 +54,21 @@ describe('scale-in', () => {
   });
 
   test('merges instead of touching the reserve', () => {
-    expect(nextStep(decision('scale-in', 8, 6), uniformShards(8), { ...fresh, updateShardCountCallsInWindow: 7 })).toMatchObject({ kind: 'MergeShards' });
+    expect(nextStep(decision('scale-in', 8, 4), uniformShards(8), { ...fresh, updateShardCountCallsInWindow: 7 })).toMatchObject({ kind: 'MergeShards' });
+  });
+
+  test('never merges part of the way to a target that is not a halving: the widest shard would bind', () => {
+    // One merged pair of 8 even shards holds a quarter of the keys: the stream would take what 4 shards take, not 6.
+    expect(nextStep(decision('scale-in', 8, 6), uniformShards(8), { ...fresh, updateShardCountCallsInWindow: 10 })).toBeUndefined();
+  });
+
+  test('completes a halving pair by pair: the narrowest pair first', () => {
+    const halfway = [
+      { shardId: 'merged', startingHashKey: 0n, endingHashKey: MAX_HASH_KEY / 2n },
+      ...uniformShards(4).slice(2),
+    ];
+    expect(nextStep(decision('scale-in', 3, 2), halfway, { ...fresh, updateShardCountCallsInWindow: 10 }))
+      .toEqual({ kind: 'MergeShards', shardToMerge: halfway[1].shardId, adjacentShardToMerge: halfway[2].shardId });
   });
 
   test('merges only adjacent shards, the narrowest pair first', () => {
@@ -70,8 +84,15 @@ describe('scale-in', () => {
   test('with shard loads, merges the coldest adjacent pair', () => {
     const shards = uniformShards(4);
     const loads = { [shards[0].shardId]: 0.5, [shards[1].shardId]: 0.4, [shards[2].shardId]: 0.1, [shards[3].shardId]: 0.1 };
-    expect(nextStep(decision('scale-in', 4, 3), shards, { ...fresh, updateShardCountCallsInWindow: 10, shardLoads: loads }))
+    expect(nextStep(decision('scale-in', 4, 2), shards, { ...fresh, updateShardCountCallsInWindow: 10, shardLoads: loads }))
       .toEqual({ kind: 'MergeShards', shardToMerge: shards[2].shardId, adjacentShardToMerge: shards[3].shardId });
+  });
+
+  test('never merges a shard that has no load datapoint yet: a new shard is not idle', () => {
+    const shards = uniformShards(4);
+    const loads = { [shards[0].shardId]: 0.3, [shards[1].shardId]: 0.3 };
+    expect(nextStep(decision('scale-in', 4, 2), shards, { ...fresh, updateShardCountCallsInWindow: 10, shardLoads: loads }))
+      .toEqual({ kind: 'MergeShards', shardToMerge: shards[0].shardId, adjacentShardToMerge: shards[1].shardId });
   });
 });
 

@@ -1,10 +1,17 @@
 import {
-  decide, estimateDemand, MIB, MinuteMetrics, Observation, resolveSettings, StreamState, uniformShards, updateShardCountCallsInWindow,
+  decide, PolicySettings, estimateDemand, MIB, MinuteMetrics, Observation, resolveSettings, StreamState, uniformShards, updateShardCountCallsInWindow,
 } from '../../src/core';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 const MINUTE = 60_000;
-const balanced = resolveSettings({ minShards: 1, maxShards: 64, preset: 'balanced' });
+// Behaviour specs pin their own numbers, so retuning a preset on the benchmark never rewrites them.
+const settings: PolicySettings = {
+  ...resolveSettings({ minShards: 1, maxShards: 64, preset: 'balanced' }),
+  targetUtilization: 0.65,
+  scaleOutUtilization: 0.8,
+  scaleInMinutes: 45,
+  scaleInCooldownMinutes: 30,
+};
 
 /** `count` minutes of uniform traffic at `mibPerSecond`, records of `recordBytes`. */
 function steady(count: number, mibPerSecond: number, recordBytes = 2048, extra: Partial<MinuteMetrics> = {}): MinuteMetrics[] {
@@ -64,7 +71,7 @@ describe('scenarios', () => {
     ['near max, the target is capped and pinned', steady(60, 60), state(40), { action: 'scale-out', target: 64, pinned: true }],
     ['small changes are not worth a reshard', steady(60, 5.9), state(10), { action: 'none', target: 10 }],
   ])('%s', (_name, minutes, streamState, expected) => {
-    const decision = decide(observe(minutes), streamState, balanced);
+    const decision = decide(observe(minutes), streamState, settings);
     expect({ action: decision.action, target: decision.targetShards, pinned: decision.pinnedAtMax })
       .toEqual({ action: expected.action, target: expected.target, pinned: expected.pinned ?? false });
     expect(decision.reason).toEqual(expect.any(String));
@@ -86,32 +93,32 @@ describe('scenarios', () => {
     const hot = steady(60, 0.9);
     const decision = decide(
       observe(steady(60, 2.4), { [shards[0].shardId]: cold, [shards[1].shardId]: hot, [shards[2].shardId]: cold, [shards[3].shardId]: cold }),
-      state(4), balanced);
+      state(4), settings);
     expect(decision).toMatchObject({ action: 'split-hot-shards', targetShards: 5, hotShards: [shards[1].shardId] });
   });
 
   test('no hot shard without shard-level metrics', () => {
-    expect(decide(observe(steady(60, 2.4)), state(4), balanced).action).toBe('none');
+    expect(decide(observe(steady(60, 2.4)), state(4), settings).action).toBe('none');
   });
 });
 
 describe('guards', () => {
   test('scale-in waits for the cooldown after the last scaling action', () => {
-    const decision = decide(observe(steady(60, 1)), state(8, { lastScalingAt: NOW - 10 * MINUTE }), balanced);
+    const decision = decide(observe(steady(60, 1)), state(8, { lastScalingAt: NOW - 10 * MINUTE }), settings);
     expect(decision.action).toBe('none');
     expect(decision.reason).toMatch(/cooldown/);
   });
 
   test('scale-in goes ahead once the cooldown has passed', () => {
-    expect(decide(observe(steady(60, 1)), state(8, { lastScalingAt: NOW - 31 * MINUTE }), balanced).action).toBe('scale-in');
+    expect(decide(observe(steady(60, 1)), state(8, { lastScalingAt: NOW - 31 * MINUTE }), settings).action).toBe('scale-in');
   });
 
   test('the cooldown never delays a scale-out', () => {
-    expect(decide(observe([...steady(59, 2), ...steady(1, 8)]), state(4, { lastScalingAt: NOW - MINUTE }), balanced).action).toBe('scale-out');
+    expect(decide(observe([...steady(59, 2), ...steady(1, 8)]), state(4, { lastScalingAt: NOW - MINUTE }), settings).action).toBe('scale-out');
   });
 
   test('no scale-in while consumers are behind', () => {
-    const decision = decide(observe(steady(60, 1, 2048, { iteratorAgeMs: 120_000 })), state(8), balanced);
+    const decision = decide(observe(steady(60, 1, 2048, { iteratorAgeMs: 120_000 })), state(8), settings);
     expect(decision.action).toBe('none');
     expect(decision.reason).toMatch(/behind/);
   });
@@ -119,7 +126,7 @@ describe('guards', () => {
   test('no scale-in with any throttling in the window', () => {
     const minutes = steady(60, 1);
     minutes[40] = { ...minutes[40], throttledRecords: 1 };
-    expect(decide(observe(minutes), state(8), balanced).action).toBe('none');
+    expect(decide(observe(minutes), state(8), settings).action).toBe('none');
   });
 
   test.each([
@@ -127,7 +134,7 @@ describe('guards', () => {
     ['On-Demand', { mode: 'ON_DEMAND' as const }, /On-Demand/],
     ['paused', { paused: true }, /kill switch/],
   ])('%s streams are left alone', (_name, extra, reason) => {
-    const decision = decide(observe(steady(60, 30)), state(4, extra as Partial<StreamState>), balanced);
+    const decision = decide(observe(steady(60, 30)), state(4, extra as Partial<StreamState>), settings);
     expect(decision.action).toBe('none');
     expect(decision.reason).toMatch(reason);
   });
@@ -143,11 +150,11 @@ describe('presets', () => {
 
   test('no flapping: the stream a scale-in leaves does not scale out again on the same traffic', () => {
     for (const preset of ['economy', 'balanced', 'safe']) {
-      const settings = resolveSettings({ minShards: 1, maxShards: 64, preset });
+      const presetSettings = resolveSettings({ minShards: 1, maxShards: 64, preset });
       const traffic = observe(steady(150, 3.3));
-      const scaledIn = decide(traffic, state(32), settings);
+      const scaledIn = decide(traffic, state(32), presetSettings);
       expect(scaledIn.action).toBe('scale-in');
-      expect(decide(traffic, state(scaledIn.targetShards), settings).action).toBe('none');
+      expect(decide(traffic, state(scaledIn.targetShards), presetSettings).action).toBe('none');
     }
   });
 });
@@ -164,12 +171,12 @@ describe('throttling measured before the last resize', () => {
   const throttledBeforeResize = [...steady(59, 1), ...steady(1, 1, 2048, { throttledRecords: 10 })];
 
   test('within ten minutes of a scaling action adds no burst headroom on top of the new count', () => {
-    const decision = decide(observe(throttledBeforeResize), state(5, { lastScalingAt: NOW - 4 * MINUTE }), balanced);
+    const decision = decide(observe(throttledBeforeResize), state(5, { lastScalingAt: NOW - 4 * MINUTE }), settings);
     expect(decision.action).toBe('none');
   });
 
   test('ten minutes after it, throttling adds burst headroom again', () => {
-    const decision = decide(observe(throttledBeforeResize), state(5, { lastScalingAt: NOW - 10 * MINUTE }), balanced);
+    const decision = decide(observe(throttledBeforeResize), state(5, { lastScalingAt: NOW - 10 * MINUTE }), settings);
     expect(decision).toMatchObject({ action: 'scale-out', targetShards: 7 });
   });
 });

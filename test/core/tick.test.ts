@@ -1,10 +1,12 @@
 import {
-  CALL_RECORD_MARGIN_MS, EMPTY_MEMORY, MIB, Memory, MinuteMetrics, resolveSettings, tick, TickInput, uniformShards, updateShardCountCallsInWindow,
+  CALL_RECORD_MARGIN_MS, EMPTY_MEMORY, MIB, Memory, MinuteMetrics, PolicySettings, resolveSettings, tick, TickInput, uniformShards,
+  updateShardCountCallsInWindow,
 } from '../../src/core';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0, 500);
 const MINUTE = 60_000;
-const settings = resolveSettings({ minShards: 1, maxShards: 64, preset: 'balanced' });
+// Behaviour specs pin their own numbers, so retuning a preset on the benchmark never rewrites them.
+const settings: PolicySettings = { ...resolveSettings({ minShards: 1, maxShards: 64, preset: 'balanced' }), targetUtilization: 0.65, scaleOutUtilization: 0.8 };
 
 function minutes(count: number, mibPerSecond: number): MinuteMetrics[] {
   const bytes = mibPerSecond * MIB * 60;
@@ -53,9 +55,15 @@ test('a split or merge records the scaling time but not an UpdateShardCount call
 });
 
 test('nothing to do leaves the memory as it was', () => {
-  const memory: Memory = { ...EMPTY_MEMORY, lastScalingAt: NOW - 5 * MINUTE };
+  const memory: Memory = { ...EMPTY_MEMORY, lastScalingAt: NOW - 5 * MINUTE, activeSince: NOW - 4 * MINUTE };
   const out = tick(input(4, 1.5, memory));
   expect(out).toEqual({ decision: expect.objectContaining({ action: 'none' }), memory });
+});
+
+test('the first tick that sees the stream ACTIVE after a scaling call records when', () => {
+  const memory: Memory = { ...EMPTY_MEMORY, lastScalingAt: NOW - 5 * MINUTE, activeSince: NOW - 60 * MINUTE };
+  expect(tick(input(4, 1.5, memory, { status: 'UPDATING' })).memory.activeSince).toBe(NOW - 60 * MINUTE);
+  expect(tick(input(4, 1.5, memory)).memory.activeSince).toBe(NOW);
 });
 
 test('dry run decides but returns no step and no new memory', () => {

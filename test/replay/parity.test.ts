@@ -47,6 +47,7 @@ function simulatorFirstStep(shards: number, traffic: StreamTraffic, preset: Pres
     shards: uniformShards(shards),
     visibleMinutes: history.length,
     recent: (count) => history.slice(-count),
+    metricsBetween: (from, to) => history.slice(from, to),
     updateShardCountCalls: [],
   });
   return planner?.(uniformShards(shards), 0);
