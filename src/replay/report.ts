@@ -2,7 +2,10 @@ import { dominated, isCandidate, PolicyResult, Recommendation } from './advisor'
 import { AUTOSCALER, CostBreakdown } from './costs';
 import { expandShares } from './model';
 import { PriceTable, priceRows } from './prices';
+import { CHART, CHART_BUCKETS, throttledMinute, zoomControls, zoomData, zoomDataElement, zoomScriptElement } from './report-zoom';
 import { TimelineRow } from './simulator';
+
+export { CHART_BUCKETS, throttledMinute };
 
 /** What the report and the table say about the run, besides the results. */
 export interface ReportContext {
@@ -70,11 +73,6 @@ export interface Bucket {
   readonly throttled: boolean;
 }
 
-/** Minutes that throttled less than a millionth of their demand are floating-point noise (as the simulator counts). */
-export function throttledMinute(row: TimelineRow): boolean {
-  return row.throttledBytes > 1e-6 * row.demandBytesPerSecond * 60;
-}
-
 /**
  * Downsamples a timeline to at most `buckets` buckets. Each keeps both envelopes (so no peak of demand and no dip of
  * capacity is hidden) and is throttled when any one of its minutes is.
@@ -102,12 +100,10 @@ export function downsample(timeline: readonly TimelineRow[], buckets: number): B
   return out;
 }
 
-const CHART_WIDTH = 1200;
-const PANEL_HEIGHT = 150;
-const LEFT = 70;
-const RIGHT = 10;
-/** Buckets per chart: one per pixel column of the plot area. */
-export const CHART_BUCKETS = CHART_WIDTH - LEFT - RIGHT;
+const CHART_WIDTH = CHART.width;
+const PANEL_HEIGHT = CHART.height;
+const LEFT = CHART.left;
+const RIGHT = CHART.right;
 
 /**
  * One policy's demand against capacity as an SVG panel. Every panel of a report shares `top` (the y-scale) and the
@@ -117,8 +113,8 @@ export function timelineSvg(title: string, timeline: readonly TimelineRow[], top
   const buckets = downsample(timeline, CHART_BUCKETS);
   const minutes = timeline.length;
   const plotWidth = CHART_WIDTH - LEFT - RIGHT;
-  const plotTop = 18;
-  const plotBottom = PANEL_HEIGHT - 20;
+  const plotTop = CHART.plotTop;
+  const plotBottom = CHART.plotBottom;
   const x = (minute: number) => (LEFT + (minute / Math.max(1, minutes)) * plotWidth).toFixed(1);
   const y = (v: number) => (plotBottom - (Math.min(v, top) / top) * (plotBottom - plotTop)).toFixed(1);
   // Steps: each bucket's value from its start to its end; a run of equal values is one segment, which keeps flat
@@ -152,9 +148,9 @@ export function timelineSvg(title: string, timeline: readonly TimelineRow[], top
   return [
     `<svg class="timeline" data-policy="${escape(title)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${CHART_WIDTH} ${PANEL_HEIGHT}" role="img" aria-label="${escape(title)}: write demand against capacity">`,
     `<text x="${LEFT}" y="12" class="title">${escape(title)}</text>`,
-    shading.join(''),
+    `<g class="shading">${shading.join('')}</g>`,
     yAxis(top, plotTop, plotBottom),
-    timeAxis(startMs, minutes, x, plotTop, plotBottom),
+    `<g class="time-axis">${timeAxis(startMs, minutes, x, plotTop, plotBottom)}</g>`,
     `<path class="capacity-band" d="${band((b) => b.capacityMax, (b) => b.capacityMin)}"/>`,
     `<path class="demand-band" d="${band((b) => b.demandMax, (b) => b.demandMin)}"/>`,
     `<path class="capacity" d="${line((b) => b.capacityMin)}"/>`,
@@ -175,7 +171,7 @@ function yAxis(top: number, plotTop: number, plotBottom: number): string {
 }
 
 const HOUR = 60;
-const TIME_STEPS = [HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR, 2 * 24 * HOUR, 7 * 24 * HOUR, 14 * 24 * HOUR, 28 * 24 * HOUR];
+const TIME_STEPS = [5, 10, 15, 30, HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR, 2 * 24 * HOUR, 7 * 24 * HOUR, 14 * 24 * HOUR, 28 * 24 * HOUR];
 
 function timeAxis(startMs: number, minutes: number, x: (minute: number) => string, plotTop: number, plotBottom: number): string {
   const step = TIME_STEPS.find((s) => minutes / s <= 14) ?? TIME_STEPS[TIME_STEPS.length - 1];
@@ -307,7 +303,10 @@ export function chartFile(svg: string): string {
   return svg.replace(/^(<svg[^>]*>)/, `$1<style>${CHART_CSS}</style>`);
 }
 
-/** The `--report` page: one self-contained HTML file (no script, no external resource). */
+/**
+ * The `--report` page: one self-contained HTML file, no external resource. Its one inline script zooms the timelines'
+ * shared time axis from the one-minute data embedded beside it; without the script the page shows the whole trace.
+ */
 export function htmlReport(context: ReportContext, entries: readonly ReportEntry[]): string {
   const results = entries.map((e) => e.result);
   const beaten = dominated(results);
@@ -345,6 +344,8 @@ table{border-collapse:collapse;font-size:.8em}td,th{border:1px solid #ccc;paddin
 tr.recommended{background:#e3f4e5;font-weight:bold}tr.dominated td{color:#888}
 svg{display:block;width:100%;height:auto}svg.frontier-chart{max-width:900px}
 ${CHART_CSS}
+.zoom{margin:8px 0}.zoom button{margin-right:4px}svg.timeline{cursor:crosshair;user-select:none;touch-action:pan-y}
+.selection{fill:#2a7ab8;opacity:.15;stroke:#2a7ab8}
 .legend span{margin-right:16px}.swatch{display:inline-block;width:12px;height:10px;margin-right:4px;vertical-align:middle}
 </style></head><body>
 <h1>Kinesis replay: ${escape(context.traceName)}</h1>
@@ -359,7 +360,8 @@ ${rows}
 </table>
 <h2>Demand against capacity</h2>
 <p class="legend small"><span><span class="swatch" style="background:#9a9a9a;opacity:.6"></span>write demand (band: lowest to highest minute of each bucket; line: highest)</span><span><span class="swatch" style="background:#2a7ab8;opacity:.5"></span>write capacity (band: lowest to highest; line: lowest)</span><span><span class="swatch" style="background:#f3a6a6"></span>a bucket with at least one throttled minute</span></p>
-<p class="small">All panels share the time axis (UTC) and the y-scale${peakCapacity > peakDemand * 2.2 ? ' (capacity above 2.2x the demand peak is clipped)' : ''}. Each bucket is ${Math.max(1, Math.ceil((entries[0]?.timeline.length ?? 0) / CHART_BUCKETS))} minute(s).</p>
+<p class="small">All panels share the time axis (UTC) and the y-scale${peakCapacity > peakDemand * 2.2 ? ' (capacity above 2.2x the demand peak is clipped)' : ''}. Each bucket is <span id="timeline-bucket">${Math.max(1, Math.ceil((entries[0]?.timeline.length ?? 0) / CHART_BUCKETS))}</span> minute(s).</p>
+${zoomControls()}
 ${entries.map((e) => timelineSvg(e.result.policy, e.timeline, top, context.startMs)).join('\n')}
 <h2>Prices assumed (${escape(context.prices.region)})</h2>
 <table><tr><th>item</th><th>price (USD)</th></tr>${priceTableRows}</table>
@@ -368,6 +370,8 @@ ${entries.map((e) => timelineSvg(e.result.policy, e.timeline, top, context.start
     + `${context.shardLevelMetrics ? ` and ${AUTOSCALER.shardMetricsPerShard} per open shard` : ''}. Not billed: extended retention, KMS, data transfer, and the baselines' own running costs.</p>
 <h2>What each option is</h2>
 <table>${BASELINES.map(([name, text]) => `<tr><td>${escape(name)}</td><td style="text-align:left">${escape(text)}</td></tr>`).join('')}</table>
+${zoomDataElement(zoomData(entries.map((e) => ({ policy: e.result.policy, timeline: e.timeline })), top, context.startMs))}
+${zoomScriptElement()}
 </body></html>
 `;
 }

@@ -126,7 +126,7 @@ test.each([
   [['replay', 'wave.csv', '--max-throttle-pct', '101'], 2, 'error: --max-throttle-pct must be a percentage from 0 to 100, received "101"'],
   [['replay', 'wave.csv', '--readers', '1.5'], 2, 'error: --readers must be a whole number from 0 to 100, received "1.5"'],
   [['replay', 'wave.csv', '--efo-consumers', '51'], 2, 'error: --efo-consumers must be a whole number from 0 to 50, received "51"'],
-  [['replay', 'wave.csv', '--region', 'mars-1'], 1, 'error: no built-in prices for region "mars-1" (built in: us-east-1); pass --prices FILE.json with the fields shardHour, putPayloadUnitPerMillion, onDemandStreamHour, onDemandWritePerGb, onDemandReadPerGb, efoConsumerShardHour, efoPerGb, onDemandEfoPerGb, getMetricDataPerThousandMetrics, customMetricMonth, lambdaPerMillionRequests, lambdaPerGbSecond, source and retrieved'],
+  [['replay', 'wave.csv', '--region', 'mars-1'], 1, 'error: no built-in prices for region "mars-1": prices are built in only where every figure has a cited source (us-east-1); pass --prices FILE.json with the fields shardHour, putPayloadUnitPerMillion, onDemandStreamHour, onDemandWritePerGb, onDemandReadPerGb, efoConsumerShardHour, efoPerGb, onDemandEfoPerGb, getMetricDataPerThousandMetrics, customMetricMonth, lambdaPerMillionRequests, lambdaPerGbSecond, source and retrieved'],
   [['replay', 'wave.csv', '--report', '/missing/r.html'], 1, 'error: /missing/r.html cannot be written (its folder does not exist); nothing was run'],
   [['replay', 'missing.csv'], 1, 'error: missing.csv: no such file'],
   [['replay', 'empty.csv'], 1, 'error: empty.csv is empty: expected a header "timestamp,value" or "timestamp,bytes,records,throttled_records" and at least one row'],
@@ -184,6 +184,16 @@ describe('the installed command (assets/cli/index.js, bundled at build time)', (
     spawnSync(process.execPath, [bin, 'replay', path.join(dir, 'nope.csv'), '--report', fine, '--timeline', timeline], { encoding: 'utf8' });
     expect([fs.existsSync(fine), fs.existsSync(timeline)]).toEqual([false, false]);
   });
+});
+
+test.each(['eu-west-1', 'ap-southeast-2'])('--region %s without --prices is refused before the trace is read, never billed at another region\'s prices', async (region) => {
+  let read = false;
+  const files = { 'wave.csv': WAVE };
+  const result = await runIn(files, { readFile: (file) => { read = true; return files[file as 'wave.csv']; } })(['replay', 'wave.csv', '--region', region]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(new RegExp(`^error: no built-in prices for region "${region}": prices are built in only where every figure has a cited source \\(us-east-1\\); pass --prices FILE.json`));
+  expect(result.stdout).toBe('');
+  expect(read).toBe(false);
 });
 
 test('--prices bills with a price file for another region, and the JSON says which region', async () => {
