@@ -80,6 +80,16 @@ export interface AutoscalingOptions {
   readonly dryRun?: boolean;
 
   /**
+   * How many shared-throughput (GetRecords, not enhanced fan-out) consumer applications read the whole stream, from 0
+   * to 20. With any, the autoscaler also reads the stream's GetRecords metrics (3 more CloudWatch metrics per stream
+   * and run) so that reads count in its sizing; 0 sizes for writes only.
+   *
+   * @default 0
+   * @see https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
+   */
+  readonly sharedReaders?: number;
+
+  /**
    * Whether a deployment brings a live shard count outside [minShards, maxShards] into range, by doubling or
    * halving the live count (never by setting the template's count).
    *

@@ -24,9 +24,20 @@ export interface PolicySettings {
   readonly updateShardCountReserve: number;
   /** Decide and log, but change nothing. */
   readonly dryRun: boolean;
+  /**
+   * Shared-throughput (GetRecords) consumer applications that read the whole stream: with any, the handler also reads
+   * the read metrics, so the stream can be sized for reads. 0 sizes for writes only.
+   */
+  readonly sharedReaders: number;
 }
 
-type PresetValues = Omit<PolicySettings, 'minShards' | 'maxShards' | 'dryRun'>;
+type PresetValues = Omit<PolicySettings, 'minShards' | 'maxShards' | 'dryRun' | 'sharedReaders'>;
+
+/**
+ * The most shared-throughput consumer applications a stream is sized for: beyond 20, each would get one of a shard's
+ * 5 GetRecords calls per second only every 4 seconds, and the stream wants enhanced fan-out instead.
+ */
+export const MAX_SHARED_READERS = 20;
 
 /**
  * economy sizes close to the limit and scales in after an hour; safe keeps half of every shard free and waits two
@@ -72,6 +83,7 @@ export interface SettingsInput {
   readonly targetUtilization?: number;
   readonly scaleInCooldownMinutes?: number;
   readonly dryRun?: boolean;
+  readonly sharedReaders?: number;
 }
 
 /**
@@ -100,6 +112,8 @@ export function resolveSettings(input: SettingsInput): PolicySettings {
   }
   const scaleInCooldownMinutes = input.scaleInCooldownMinutes ?? preset.scaleInCooldownMinutes;
   assertWholeNumber('scaleInCooldownMinutes', scaleInCooldownMinutes, 0, 24 * 60);
+  const sharedReaders = input.sharedReaders ?? 0;
+  assertWholeNumber('sharedReaders', sharedReaders, 0, MAX_SHARED_READERS);
 
   return {
     ...preset,
@@ -110,6 +124,7 @@ export function resolveSettings(input: SettingsInput): PolicySettings {
     scaleOutUtilization: Math.min(0.95, targetUtilization + (preset.scaleOutUtilization - preset.targetUtilization)),
     scaleInCooldownMinutes,
     dryRun: input.dryRun ?? false,
+    sharedReaders,
   };
 }
 
