@@ -229,7 +229,8 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
   const outcomeOf = new Map(outcomes.map((o) => [o.streamName, o]));
   await mapWithConcurrency(known, ACT_CONCURRENCY, async (stream) => {
     const status = outcomeOf.get(stream.streamName)?.status;
-    if (status === 'error' || status === 'not-found' || status === 'skipped') return;
+    // A dry run changes nothing on the stream, its tags included: its memory lives in the warm function only.
+    if (status === 'error' || status === 'not-found' || status === 'skipped' || stream.settings.dryRun) return;
     await persistMemory(port, stream.streamName, cache.get(stream.streamName)!, deps);
   });
   return finish();

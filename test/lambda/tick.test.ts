@@ -546,6 +546,16 @@ describe('what the core remembers', () => {
     expect(cache.get('orders')!.tagged!.throttledAt).toEqual({ shards: 2, at: NOW - 5 * MINUTE });
   });
 
+  test('a dry run keeps its memory in the function and writes no tag', async () => {
+    steadyStream();
+    const cache = await warmWithThrottleFloor();
+
+    await at(NOW, cache, [{ streamName: 'orders', minShards: 1, maxShards: 16, dryRun: true }]);
+
+    expect(kinesisMock.commandCalls(AddTagsToStreamCommand)).toHaveLength(0);
+    expect(cache.get('orders')!.memory!.throttledAt).toEqual({ shards: 2, at: NOW - 5 * MINUTE });
+  });
+
   test('nothing is written while the stream is UPDATING (Kinesis refuses tags then)', async () => {
     steadyStream('UPDATING');
     const cache = await warmWithThrottleFloor();
