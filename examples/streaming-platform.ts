@@ -28,11 +28,13 @@ export class StreamingPlatformStack extends Stack {
     // A provisioned stream that follows its traffic between 2 and 64 shards: customer-managed key (the default), a week
     // of retention, and the shard-level metrics the autoscaler uses to split a hot shard. The reconciler brings the
     // initial single shard up to minShards during the deploy, and never lowers what the autoscaler has grown. Its
-    // readers get an earlier lag warning than the default minute.
+    // readers get an earlier lag warning than the default minute, and the on-call hears when a hot partition key
+    // throttles writes (more shards cannot fix that). Its one shared-throughput reader (the polling KCL application
+    // below) is declared, so the autoscaler also reads the stream's read metrics.
     const orders = new KinesisStream(this, 'Orders', {
       streamName: 'orders',
-      alarms: { alarmTopic: pager, overrides: { iteratorAgeWarning: { threshold: 5 * 60_000 } } },
-      autoscaling: { minShards: 2, maxShards: 64, preset: ScalingPreset.BALANCED, reconcile: ReconcileMode.BEST_EFFORT },
+      alarms: { alarmTopic: pager, overrides: { iteratorAgeWarning: { threshold: 5 * 60_000 }, autoscalerKeyBoundThrottling: { enabled: true } } },
+      autoscaling: { minShards: 2, maxShards: 64, preset: ScalingPreset.BALANCED, reconcile: ReconcileMode.BEST_EFFORT, sharedReaders: 1 },
       retentionPeriod: Duration.days(7),
       shardLevelMetrics: [ShardLevelMetric.INCOMING_BYTES, ShardLevelMetric.INCOMING_RECORDS],
       consumers: ['analytics'],

@@ -80,6 +80,16 @@ export interface AutoscalingOptions {
   readonly dryRun?: boolean;
 
   /**
+   * How many shared-throughput (GetRecords, not enhanced fan-out) consumer applications read the whole stream, from 0
+   * to 20. With any, the autoscaler also reads the stream's GetRecords metrics (3 more CloudWatch metrics per stream
+   * and run) so that reads count in its sizing; 0 sizes for writes only.
+   *
+   * @default 0
+   * @see https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
+   */
+  readonly sharedReaders?: number;
+
+  /**
    * Whether a deployment brings a live shard count outside [minShards, maxShards] into range, by doubling or
    * halving the live count (never by setting the template's count).
    *
@@ -142,6 +152,9 @@ export interface IShardAutoscaler extends IConstruct {
   /** 1 for each run in which demand on `stream` wanted more than maxShards (Maximum, one minute). */
   metricPinnedAtMaxShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 
+  /** 1 for each run in which writes to `stream` were throttled by a hot partition key, which more shards cannot fix (Maximum, one minute). */
+  metricKeyBoundThrottling(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
   /** UpdateShardCount calls left for `stream` in the rolling 24 hours (Minimum, one minute). */
   metricUpdateShardCountCallsRemaining(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 
@@ -188,6 +201,14 @@ export abstract class ShardAutoscalerBase extends Construct implements IShardAut
   /** 1 for each run in which demand on `stream` wanted more than maxShards. */
   public metricPinnedAtMaxShards(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return autoscalerMetric(AUTOSCALER_METRICS.pinnedAtMax, stream, cloudwatch.Stats.MAXIMUM, props);
+  }
+
+  /**
+   * 1 for each run in which writes to `stream` were throttled in a way more shards cannot fix (a hot partition key):
+   * the autoscaler then does not grow the stream for that throttling, and the fix is to spread the key.
+   */
+  public metricKeyBoundThrottling(stream: kinesis.IStream, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return autoscalerMetric(AUTOSCALER_METRICS.keyBoundThrottling, stream, cloudwatch.Stats.MAXIMUM, props);
   }
 
   /** UpdateShardCount calls left for `stream` in the rolling 24 hours. */

@@ -118,6 +118,11 @@ export interface StreamAlarmOverrides {
   readonly iteratorAgeWarning?: AlarmOverride;
   /** Warning: all 10 UpdateShardCount calls of the rolling 24 hours are spent. @default - not created */
   readonly autoscalerBudgetExhausted?: AlarmOverride;
+  /**
+   * Warning: the autoscaler judged writes throttled by a hot partition key, which more shards cannot fix, in 10 of 15
+   * minutes. @default - not created
+   */
+  readonly autoscalerKeyBoundThrottling?: AlarmOverride;
 }
 
 /** Alarm settings that do not depend on the stream. */
@@ -182,12 +187,12 @@ export interface StreamAlarmsProps extends StreamAlarmsOptions {
 
 type SignalKey = 'writeThrottling' | 'putRecordsFailedRecords' | 'putRecordSuccess' | 'putRecordsSuccess' | 'readThrottling' | 'readSuccess'
 | 'iteratorAge' | 'consumerLag' | 'autoscalerErrors' | 'lambdaConsumerIteratorAge' | 'lambdaConsumerErrors';
-type WarningKey = 'iteratorAgeWarning' | 'autoscalerBudgetExhausted';
+type WarningKey = 'iteratorAgeWarning' | 'autoscalerBudgetExhausted' | 'autoscalerKeyBoundThrottling';
 const SIGNAL_KEYS: readonly SignalKey[] = [
   'writeThrottling', 'putRecordsFailedRecords', 'putRecordSuccess', 'putRecordsSuccess', 'readThrottling', 'readSuccess',
   'iteratorAge', 'consumerLag', 'autoscalerErrors', 'lambdaConsumerIteratorAge', 'lambdaConsumerErrors',
 ];
-const WARNING_KEYS: readonly WarningKey[] = ['iteratorAgeWarning', 'autoscalerBudgetExhausted'];
+const WARNING_KEYS: readonly WarningKey[] = ['iteratorAgeWarning', 'autoscalerBudgetExhausted', 'autoscalerKeyBoundThrottling'];
 /** Keys of earlier releases, with where their concern went. */
 const RETIRED_KEYS: Readonly<Record<string, string>> = {
   consumerRateExceeded: 'a consumer that re-subscribes too fast falls behind, which the consumerLag signal watches',
@@ -367,6 +372,13 @@ export class StreamAlarms extends Construct {
       cloudwatch.TreatMissingData.NOT_BREACHING,
       `${this.streamLabel()}: all 10 UpdateShardCount calls of the rolling 24 hours are spent; the autoscaler falls back to splitting and merging one shard at a time. ` +
       'First: look for a flapping workload or manual resizes; widen the scale-in cooldown if the autoscaler caused it.');
+    // Published once a minute. 10 of 15 minutes is a key that stays hot for a quarter of an hour, which only the
+    // producers can fix; a burst of a few minutes, or a run or two the judgement skips, neither raises nor clears it.
+    this.addWarning('autoscalerKeyBoundThrottling', 'AutoscalerKeyBoundThrottling', autoscaler.metricKeyBoundThrottling(this.stream), 1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, { evaluationPeriods: 15, datapointsToAlarm: 10 },
+      cloudwatch.TreatMissingData.NOT_BREACHING,
+      `${this.streamLabel()}: writes are throttled by a hot partition key (one key over a shard's 1 MiB/s or 1,000 records/s), which more shards cannot fix, so the autoscaler does not add them. ` +
+      'First: spread the partition key (add a random suffix to hot keys and merge downstream, or set ExplicitHashKey to spread one key over several shards).');
   }
 
   private addWarning(key: WarningKey, id: string, metric: cloudwatch.IMetric, threshold: number, comparisonOperator: cloudwatch.ComparisonOperator,

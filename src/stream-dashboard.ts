@@ -273,6 +273,7 @@ function autoscalerWidgets(stream: kinesis.IStream, autoscaler: IShardAutoscaler
       left: [
         autoscaler.metricUpdateShardCountCallsRemaining(stream, { label: 'UpdateShardCount calls left (24 h)' }),
         autoscaler.metricPinnedAtMaxShards(stream, { label: 'held at maxShards' }),
+        autoscaler.metricKeyBoundThrottling(stream, { label: 'throttled by a hot key' }),
         autoscaler.metricErrors(stream, { label: 'errors' }),
         autoscaler.metricScalingOperations(stream, { label: 'resharding operations' }),
       ],

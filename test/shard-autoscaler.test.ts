@@ -109,6 +109,15 @@ describe('the schedule', () => {
       streamName: 'TOKEN', minShards: 2, maxShards: 40, preset: 'safe', targetUtilization: 0.55, scaleInCooldownMinutes: 120, dryRun: true,
     }]);
   });
+
+  test('carries sharedReaders to the function', () => {
+    const { template } = autoscaledStack({ minShards: 1, maxShards: 8, sharedReaders: 3 });
+    expect(schedulePayload(template).streams[0]).toMatchObject({ sharedReaders: 3 });
+  });
+
+  test('leaves sharedReaders out of the settings when it is not set (write-only sizing)', () => {
+    expect(schedulePayload(autoscaledStack().template).streams[0]).not.toHaveProperty('sharedReaders');
+  });
 });
 
 describe('one function per stack', () => {
@@ -317,11 +326,20 @@ describe('validation', () => {
     ['fractional minShards', { minShards: 1.5, maxShards: 3 }, 'minShards must be a whole number from 1 to 10000, received 1.5'],
     ['too many shards', { minShards: 1, maxShards: 10001 }, 'maxShards must be a whole number from 1 to 10000, received 10001'],
     ['target utilization above 90 %', { minShards: 1, maxShards: 2, targetUtilizationPercent: 95 }, 'targetUtilizationPercent must be a whole number from 10 to 90, received 95'],
+    ['more shared readers than 20', { minShards: 1, maxShards: 2, sharedReaders: 21 }, 'sharedReaders must be a whole number from 0 to 20, received 21'],
+    ['a fractional number of shared readers', { minShards: 1, maxShards: 2, sharedReaders: 1.5 }, 'sharedReaders must be a whole number from 0 to 20, received 1.5'],
     ['cooldown in seconds', { minShards: 1, maxShards: 2, scaleInCooldown: Duration.seconds(90) }, 'scaleInCooldown must be whole minutes from 0 to 24 hours, received 1 minute 30 seconds'],
     ['cooldown above a day', { minShards: 1, maxShards: 2, scaleInCooldown: Duration.hours(25) }, 'scaleInCooldown must be whole minutes from 0 to 24 hours, received 1 day 1 hour'],
   ];
   test.each(cases)('rejects %s', (_, options, message) => {
     expect(() => autoscaledStack(options)).toThrow(message);
+  });
+
+  test('rejects a token for sharedReaders', () => {
+    const stack = newStack();
+    const readers = new CfnParameter(stack, 'Readers', { type: 'Number' }).valueAsNumber;
+    expect(() => new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 2, sharedReaders: readers } }))
+      .toThrow('sharedReaders must be known at synth time, received a token');
   });
 
   test('rejects autoscaling on an On-Demand stream', () => {

@@ -105,13 +105,19 @@ test('a Lambda consumer has a health alarm of its own: iterator age and errors',
 });
 
 test('no metric of any alarm the library creates lacks the dimension that names what it watches', () => {
-  const template = fullStack({ alarms: { overrides: { iteratorAgeWarning: { enabled: true }, autoscalerBudgetExhausted: { enabled: true } } } });
+  const template = fullStack({
+    alarms: {
+      overrides: {
+        iteratorAgeWarning: { enabled: true }, autoscalerBudgetExhausted: { enabled: true }, autoscalerKeyBoundThrottling: { enabled: true },
+      },
+    },
+  });
   const all = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
   const metricsOf = (a: Alarm): Array<{ Namespace: string; Dimensions: Array<{ Name: string }> }> => a.Properties.Namespace
     ? [{ Namespace: a.Properties.Namespace, Dimensions: a.Properties.Dimensions }]
     : (a.Properties.Metrics as Query[]).filter((q) => q.MetricStat).map((q) => q.MetricStat!.Metric as any);
-  // The stream's health, the Lambda consumer's, both warnings, and the autoscaler's own "stopped" alarm.
-  expect(all.length).toBe(5);
+  // The stream's health, the Lambda consumer's, the three warnings, and the autoscaler's own "stopped" alarm.
+  expect(all.length).toBe(6);
   for (const metric of all.flatMap(metricsOf)) {
     // A Lambda consumer's own metrics are per function: AWS/Lambda has no StreamName dimension.
     expect(metric.Dimensions.map((d) => d.Name)).toContain(metric.Namespace === 'AWS/Lambda' ? 'FunctionName' : 'StreamName');
@@ -205,12 +211,31 @@ describe('overrides', () => {
   test.each([
     ['IteratorAgeWarning', 'iteratorAgeWarning', ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'Maximum', 60, STREAM], ['GreaterThanOrEqualToThreshold', 60_000], [15, 15, 'ignore']],
     ['AutoscalerBudgetExhausted', 'autoscalerBudgetExhausted', ['KinesisAutoscaler', 'UpdateShardCountCallsRemaining', 'Minimum', 300, STREAM], ['LessThanOrEqualToThreshold', 0], [1, 1, 'notBreaching']],
+    ['AutoscalerKeyBoundThrottling', 'autoscalerKeyBoundThrottling', ['KinesisAutoscaler', 'KeyBoundThrottling', 'Maximum', 60, STREAM], ['GreaterThanOrEqualToThreshold', 1], [15, 10, 'notBreaching']],
   ])('the %s warning is opt-in', (id, key, metric, threshold, evaluation) => {
     expect(alarms(fullStack(), id)).toEqual([]);
     const p = alarm(fullStack({ alarms: { overrides: { [key]: { enabled: true } } } }), id).Properties;
     const summary = [[p.Namespace, p.MetricName, p.Statistic, p.Period, p.Dimensions], [p.ComparisonOperator, p.Threshold]];
     expect([...summary, [p.EvaluationPeriods, p.DatapointsToAlarm, p.TreatMissingData]])
       .toEqual([metric, threshold, evaluation]);
+  });
+
+  test('the key-bound throttling warning tells the user that more shards cannot fix it and to spread the key', () => {
+    const template = fullStack({ alarms: { overrides: { autoscalerKeyBoundThrottling: { enabled: true } } } });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'KeyBoundThrottling',
+      AlarmDescription: Match.objectLike({
+        'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('more shards cannot fix.*spread the partition key.*random suffix.*ExplicitHashKey')])],
+      }),
+    });
+  });
+
+  test('no key-bound throttling warning without an autoscaler', () => {
+    const stack = newStack();
+    new StreamAlarms(stack, 'Alarms', {
+      stream: kinesis.Stream.fromStreamArn(stack, 'Imported', IMPORTED_ARN), overrides: { autoscalerKeyBoundThrottling: { enabled: true } },
+    });
+    Template.fromStack(stack).resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'KeyBoundThrottling' }, 0);
   });
 
   test('a warning takes its own threshold and evaluation', () => {
@@ -223,6 +248,8 @@ describe('overrides', () => {
     [{ health: { evaluationPeriods: 3, datapointsToAlarm: 4 } }, 'overrides.health.datapointsToAlarm must be a whole number from 1 to 3, received 4'],
     [{ health: { datapointsToAlarm: 6 } }, 'overrides.health.datapointsToAlarm (6) must not exceed evaluationPeriods (5)'],
     [{ iteratorAgeWarning: { enabled: true, datapointsToAlarm: 16 } }, 'overrides.iteratorAgeWarning.datapointsToAlarm (16) must not exceed evaluationPeriods (15)'],
+    [{ autoscalerKeyBoundThrottling: { enabled: true, datapointsToAlarm: 16 } }, 'overrides.autoscalerKeyBoundThrottling.datapointsToAlarm (16) must not exceed evaluationPeriods (15)'],
+    [{ autoscalerKeyBoundThrottling: { enabled: true, threshold: Infinity } }, 'overrides.autoscalerKeyBoundThrottling.threshold must be a finite number, received Infinity'],
     [{ iteratorAge: { threshold: NaN } }, 'overrides.iteratorAge.threshold must be a finite number, received NaN'],
     [{ writeThrottling: { evaluationPeriods: 10 } as any }, 'overrides.writeThrottling is a signal of the health alarm, which evaluates all its signals together: set evaluationPeriods and datapointsToAlarm on overrides.health'],
     [{ health: { threshold: 2 } as any }, 'overrides.health has no threshold: the health alarm is 1 when any signal breaches; set the threshold of a signal instead, for example overrides.writeThrottling.threshold'],

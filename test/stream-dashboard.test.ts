@@ -112,6 +112,13 @@ describe('the detail dashboard', () => {
     expect(metrics).toMatch(/SEARCH\('\{AWS\/Kinesis,ConsumerName,StreamName\} MetricName=\\"SubscribeToShardEvent\.MillisBehindLatest\\" StreamName=\\"S0Stream[0-9A-F]{8}/);
   });
 
+  test('the autoscaler decisions graph shows key-bound throttling, which more shards cannot fix', () => {
+    const decisions = detail(fleet(1)).widgets.find((w: any) => w.properties.title === 'autoscaler decisions');
+    const metrics = JSON.stringify(decisions!.properties.metrics);
+    expect(metrics).toContain('"KinesisAutoscaler","KeyBoundThrottling"');
+    expect(metrics).toContain('"label":"throttled by a hot key"');
+  });
+
   test('has no autoscaler graphs while no stream is autoscaled', () => {
     const stack = newStack();
     new StreamDashboard(stack, 'Dashboard').addStream(kinesis.Stream.fromStreamArn(stack, 'Imported', 'arn:aws:kinesis:us-east-1:111122223333:stream/clicks'));

@@ -5,14 +5,18 @@ import {
 
 /** GetMetricData takes at most 500 queries per call (CloudWatch API reference). */
 export const MAX_QUERIES_PER_CALL = 500;
+/** GetMetricData returns at most 100,800 datapoints per call (CloudWatch API reference). */
+export const MAX_DATAPOINTS_PER_CALL = 100_800;
 
 /** One managed stream to observe; shard ids only when its shard-level metrics are enabled. */
 export interface ObservedStream {
   readonly streamName: string;
   readonly shardIds?: readonly string[];
+  /** Also read the GetRecords metrics (settings with shared readers): 3 more metrics requested, each billed. */
+  readonly readMetrics?: boolean;
 }
 
-type StreamField = keyof MinuteMetrics | 'writeThrottled' | 'putRecordsThrottled';
+type StreamField = Exclude<keyof MinuteMetrics, 'throttledRecords'> | 'writeThrottled' | 'putRecordsThrottled';
 type ShardField = keyof ShardMinuteMetrics;
 
 const STREAM_METRICS: ReadonlyArray<{ field: StreamField; metric: string; stat: string }> = [
@@ -22,6 +26,14 @@ const STREAM_METRICS: ReadonlyArray<{ field: StreamField; metric: string; stat: 
   { field: 'putRecordsThrottled', metric: 'PutRecords.ThrottledRecords', stat: 'Sum' },
   { field: 'iteratorAgeMs', metric: 'GetRecords.IteratorAgeMilliseconds', stat: 'Maximum' },
 ];
+/** What shared-throughput readers take, for streams sized for reads too. */
+const READ_METRICS: ReadonlyArray<{ field: StreamField; metric: string; stat: string }> = [
+  { field: 'outgoingBytes', metric: 'GetRecords.Bytes', stat: 'Sum' },
+  { field: 'getRecordsCalls', metric: 'GetRecords.Success', stat: 'Sum' },
+  { field: 'readThrottled', metric: 'ReadProvisionedThroughputExceeded', stat: 'Sum' },
+];
+/** Yesterday's writes and throttling, for the seasonal floor; the iterator age of yesterday says nothing about today. */
+const YESTERDAY_METRICS = STREAM_METRICS.filter((m) => m.field !== 'iteratorAgeMs');
 const SHARD_METRICS: ReadonlyArray<{ field: ShardField; metric: string }> = [
   { field: 'incomingBytes', metric: 'IncomingBytes' },
   { field: 'incomingRecords', metric: 'IncomingRecords' },
@@ -43,6 +55,13 @@ export function buildQueries(streams: readonly ObservedStream[]): { queries: Met
       targets.set(id, { stream: s, field });
       queries.push(query(id, metric, stat, [{ Name: 'StreamName', Value: stream.streamName }]));
     });
+    if (stream.readMetrics) {
+      READ_METRICS.forEach(({ field, metric, stat }, m) => {
+        const id = `s${s}r${m}`;
+        targets.set(id, { stream: s, field });
+        queries.push(query(id, metric, stat, [{ Name: 'StreamName', Value: stream.streamName }]));
+      });
+    }
     (stream.shardIds ?? []).forEach((shardId, h) => {
       SHARD_METRICS.forEach(({ field, metric }, m) => {
         const id = `s${s}h${h}m${m}`;
@@ -80,8 +99,29 @@ export async function fetchObservations(
   const observations = rows.map((row, s): Observation => ({
     minutes: row.minutes.map(toMinuteMetrics),
     shardMinutes: streams[s].shardIds?.length ? row.shards : undefined,
+    newestMinuteAt: minutes > 0 ? endMinute - 60_000 : undefined,
   }));
   return { observations, calls };
+}
+
+/**
+ * The same streams' writes and throttling over `minutes` whole minutes from `startMinute` (epoch ms, a minute's start),
+ * oldest first, a minute with no datapoint an entry with no fields: yesterday's window for the seasonal floor.
+ */
+export async function fetchYesterday(
+  client: CloudWatchClient, streamNames: readonly string[], startMinute: number, minutes: number,
+): Promise<{ windows: MinuteMetrics[][]; calls: number }> {
+  const rows = streamNames.map(() => Array.from({ length: minutes }, () => ({} as Partial<Record<StreamField, number>>)));
+  const queries = streamNames.flatMap((streamName, s) => YESTERDAY_METRICS.map(({ metric, stat }, m) =>
+    query(`y${s}m${m}`, metric, stat, [{ Name: 'StreamName', Value: streamName }])));
+  const endMinute = startMinute + minutes * 60_000;
+  const calls = await getMetricData(client, queries, startMinute, endMinute, (id, timestamp, value) => {
+    const match = /^y(\d+)m(\d+)$/.exec(id);
+    const index = Math.floor((timestamp - startMinute) / 60_000);
+    if (!match || index < 0 || index >= minutes) return;
+    rows[Number(match[1])][index][YESTERDAY_METRICS[Number(match[2])].field] = value;
+  });
+  return { windows: rows.map((row) => row.map(toMinuteMetrics)), calls };
 }
 
 /** How far back a stream's own OpenShards datapoint still counts: older means the autoscaler was off, so read Kinesis. */
@@ -112,11 +152,13 @@ async function getMetricData(
   take: (id: string, timestamp: number, value: number) => void,
 ): Promise<number> {
   let calls = 0;
-  for (let i = 0; i < queries.length; i += MAX_QUERIES_PER_CALL) {
+  // Both limits bind per call: a long window holds fewer queries (a 60-minute window, still all 500).
+  const perCall = Math.max(1, Math.min(MAX_QUERIES_PER_CALL, Math.floor(MAX_DATAPOINTS_PER_CALL / Math.max(1, (endMinute - startMinute) / 60_000))));
+  for (let i = 0; i < queries.length; i += perCall) {
     let nextToken: string | undefined;
     do {
       const page: GetMetricDataCommandOutput = await client.send(new GetMetricDataCommand({
-        MetricDataQueries: queries.slice(i, i + MAX_QUERIES_PER_CALL),
+        MetricDataQueries: queries.slice(i, i + perCall),
         StartTime: new Date(startMinute),
         EndTime: new Date(endMinute),
         NextToken: nextToken,
@@ -134,14 +176,16 @@ async function getMetricData(
   return calls;
 }
 
-/** Both throttle metrics count refused records; the larger is the better estimate when both report. */
+/**
+ * Both throttle metrics count refused records; the larger is the better estimate when both report. A field with no
+ * datapoint is left out, not set to undefined, so a minute with nothing is an entry with no fields.
+ */
 function toMinuteMetrics(raw: Partial<Record<StreamField, number>>): MinuteMetrics {
-  const throttled = [raw.writeThrottled, raw.putRecordsThrottled].filter((v): v is number => v !== undefined);
+  const { writeThrottled, putRecordsThrottled, ...fields } = raw;
+  const throttled = [writeThrottled, putRecordsThrottled].filter((v): v is number => v !== undefined);
   return {
-    incomingBytes: raw.incomingBytes,
-    incomingRecords: raw.incomingRecords,
-    throttledRecords: throttled.length > 0 ? Math.max(...throttled) : undefined,
-    iteratorAgeMs: raw.iteratorAgeMs,
+    ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
+    ...(throttled.length > 0 ? { throttledRecords: Math.max(...throttled) } : {}),
   };
 }
 
@@ -174,6 +218,8 @@ export function withoutUnpublishedTail(observation: Observation): Observation {
   if (drop === 0 || drop === minutes.length) return observation;
   const keep = minutes.length - drop;
   return {
+    ...observation,
+    newestMinuteAt: observation.newestMinuteAt === undefined ? undefined : observation.newestMinuteAt - drop * 60_000,
     minutes: minutes.slice(0, keep),
     shardMinutes: observation.shardMinutes
       ? Object.fromEntries(Object.entries(observation.shardMinutes).map(([id, series]) => [id, series.slice(0, keep)]))

@@ -3,10 +3,12 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { fetchObservations, fetchPublishedOpenShards, ObservedStream, withoutUnpublishedTail } from './cloudwatch-port';
+import { withYesterday, YesterdayCache } from './yesterday';
 import {
   AUTOSCALER_DIMENSION, AUTOSCALER_EVENT_DETAIL_TYPE, AUTOSCALER_EVENT_SOURCE, AUTOSCALER_METRICS, AUTOSCALER_NAMESPACE,
-  Decision, EMPTY_MEMORY, hasData, ManagedStream, Memory, METRIC_LAG_MINUTES, MinuteMetrics, Observation, parseInput, readState, ShardRange,
-  stateTags, Step, tick, TickInput, uniformShards, UPDATE_SHARD_COUNT_CALLS_PER_DAY, updateShardCountCallsInWindow,
+  changedRememberedTags, Decision, EMPTY_MEMORY, hasData, ManagedStream, Memory, METRIC_LAG_MINUTES, MinuteMetrics, Observation, parseInput,
+  readState, RememberedState, ShardRange, stateTags, Step, tick, TickInput, uniformShards, UPDATE_SHARD_COUNT_CALLS_PER_DAY,
+  updateShardCountCallsInWindow,
 } from '../../src/core';
 import { AUTOSCALER_TAG } from '../../src/core/settings-store';
 import { errorName, isThrottle, limitKind } from '../shared/kinesis-errors';
@@ -17,13 +19,18 @@ import { RateLimiter, realSleep } from '../shared/rate-limiter';
 export type Log = (entry: Record<string, unknown>) => void;
 
 /** What the function remembers of one stream between warm invocations. */
-export interface CachedStream {
+export interface CachedStream extends YesterdayCache {
   summary?: StreamSummary;
   /** Open shard ids, kept only for streams with shard-level metrics (their queries name each shard). */
   shardIds?: readonly string[];
   summaryReadAt?: number;
+  /** The core's memory as of its last tick: what the tags hold, plus what is cache-only or not written yet. */
   memory?: Memory;
   memoryReadAt?: number;
+  /** What the state tags hold, as last read or written; undefined until they have been read. */
+  tagged?: Memory;
+  /** The tag naming another autoscaler, when the stream carries one: such a stream is never written. */
+  foreignOwner?: string;
   /** An operation was started: read the status again at the next tick. */
   operationStarted?: boolean;
   /**
@@ -136,7 +143,7 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
   await mapWithConcurrency(input.streams, READ_CONCURRENCY, async (stream) => {
     const entry = cacheEntry(cache, stream.streamName);
     try {
-      if (deps.now() < readDeadline) await refresh(port, stream.streamName, entry, deps.now());
+      if (deps.now() < readDeadline) await refresh(port, stream.streamName, entry, deps);
     } catch (e) {
       if (!isThrottle(e)) {
         outcomes.push(failed(stream.streamName, e, deps));
@@ -155,7 +162,9 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
   const minutes = Math.max(0, ...known.map((s) => s.settings.scaleInMinutes)) + METRIC_LAG_MINUTES;
   let observations: Observation[];
   try {
-    const observed: ObservedStream[] = known.map((s) => ({ streamName: s.streamName, shardIds: cache.get(s.streamName)!.shardIds }));
+    const observed: ObservedStream[] = known.map((s) => ({
+      streamName: s.streamName, shardIds: cache.get(s.streamName)!.shardIds, readMetrics: s.settings.sharedReaders > 0,
+    }));
     const fetched = await fetchObservations(deps.cloudwatch, observed, new Date(deps.now()), minutes);
     observations = fetched.observations.map(withoutUnpublishedTail);
     getMetricDataCalls += fetched.calls;
@@ -164,16 +173,21 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
     for (const s of known) outcomes.push(failed(s.streamName, e, deps, 'CloudWatch GetMetricData failed'));
     return finish();
   }
+  const seasonal = await withYesterday(deps.cloudwatch,
+    known.map((s, i) => ({ streamName: s.streamName, cache: cache.get(s.streamName)!, observation: observations[i] })), deps.now(), deps.log);
+  observations = seasonal.observations;
+  getMetricDataCalls += seasonal.calls;
 
-  // 3. Decide with what is known. Memory only ever holds an action back (kill switch, cooldown, budget), so a stream
-  // the empty memory leaves alone needs no tags read: only one that wants an operation is read in full. A cached kill
-  // switch or reconcile marker may be stale, so it is left out here: a person's "resume" is seen at the next tick.
+  // 3. Decide with what is known. A stream the memory in the cache (or the empty one) leaves alone needs no tags read:
+  // only one that wants an operation is read in full. A cached kill switch or reconcile marker may be stale, so it is
+  // left out here: a person's "resume" is seen at the next tick. What the core remembers (when the stream turned
+  // ACTIVE, what throttled) is kept in the cache whatever it decides, and persisted at the end of the tick.
   const headroom = new AccountHeadroom(port, deps);
   const toAct: Array<{ stream: ManagedStream; observation: Observation; decision: Decision }> = [];
   known.forEach((stream, i) => {
     const entry = cache.get(stream.streamName)!;
     const summary = entry.summary!;
-    const { decision } = tick({
+    const out = tick({
       observation: observations[i],
       memory: entry.memory ? { ...entry.memory, paused: false, reconcilingUntil: undefined } : EMPTY_MEMORY,
       shards: knownShards(summary.openShardCount, entry.shardIds),
@@ -182,6 +196,10 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
       settings: stream.settings,
       now: deps.now(),
     });
+    const { decision } = out;
+    // A step's memory (a recorded call) is only ever kept once written, in act(); without a step, the memory is the
+    // core's judgement of what it saw, kept as is.
+    if (!out.step) entry.memory = { ...out.memory, paused: entry.memory?.paused ?? false, reconcilingUntil: entry.memory?.reconcilingUntil };
     if (decision.action === 'none' || summary.status !== 'ACTIVE') {
       const status: StreamStatus = summary.status === 'UPDATING' ? 'in-progress' : 'unchanged';
       const openShards = summary.openShardCount;
@@ -205,8 +223,75 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
       outcomes.push(failed(stream.streamName, e, deps));
     }
   });
+
+  // 5. Keep what the core remembers across a cold start, with the time left: only what changed, never while a step's
+  // own write (which carries it) was made, and never a reason for any stream's failure.
+  const outcomeOf = new Map(outcomes.map((o) => [o.streamName, o]));
+  await mapWithConcurrency(known, ACT_CONCURRENCY, async (stream) => {
+    const status = outcomeOf.get(stream.streamName)?.status;
+    // A dry run changes nothing on the stream, its tags included: its memory lives in the warm function only.
+    if (status === 'error' || status === 'not-found' || status === 'skipped' || stream.settings.dryRun) return;
+    await persistMemory(port, stream.streamName, cache.get(stream.streamName)!, deps);
+  });
   return finish();
 }
+
+/**
+ * Writes the fields of the cached memory that must survive a cold start, where they differ from what the tags hold.
+ * Tags never read are read first (and the write waits for the next tick's decision, made with them). Tagging is
+ * refused while a stream is UPDATING, so it waits for ACTIVE; a refused write is logged and tried again next tick.
+ */
+async function persistMemory(port: KinesisPort, streamName: string, entry: CachedStream, deps: TickDependencies): Promise<void> {
+  if (!entry.memory || entry.summary?.status !== 'ACTIVE' || entry.provisional || deps.now() >= deps.deadline) return;
+  const held: RememberedState = entry.tagged ?? EMPTY_MEMORY;
+  if (Object.keys(changedRememberedTags(entry.memory, held, deps.now())).length === 0) return;
+  try {
+    if (!entry.tagged) {
+      await readTags(port, streamName, entry, deps);
+      return;
+    }
+    if (entry.foreignOwner !== undefined) return;
+    const changed = changedRememberedTags(entry.memory, entry.tagged, deps.now());
+    await port.writeTags(streamName, changed);
+    entry.tagged = { ...entry.tagged, ...Object.fromEntries(REMEMBERED_FIELDS.map((field) => [field, entry.memory![field]])) };
+    deps.log({ level: 'info', message: 'memory-persisted', stream: streamName, tags: changed });
+  } catch (e) {
+    deps.log({
+      level: 'warn',
+      message: 'memory-not-persisted',
+      stream: streamName,
+      error: (e as Error).message ?? String(e),
+      errorName: errorName(e),
+      detail: 'kept in this function; the next tick tries again',
+    });
+  }
+}
+
+/**
+ * Reads the state tags into the cache. They are authoritative for what they hold; a field they hold nothing for keeps
+ * the cached value (a change not written yet), and `activeSince`, which is never written, is kept while it belongs to
+ * the same scaling. Returns the tags and what they hold.
+ */
+async function readTags(
+  port: KinesisPort, streamName: string, entry: CachedStream, deps: Pick<TickDependencies, 'now' | 'autoscalerName'>,
+): Promise<{ tags: Record<string, string>; held: Memory }> {
+  const tags = await port.tags(streamName);
+  const held = readState(tags);
+  const cached = entry.memory;
+  const merged: Record<string, unknown> = { ...held };
+  if (cached) {
+    for (const field of REMEMBERED_FIELDS) if (held[field] === undefined) merged[field] = cached[field];
+    if (cached.activeSince !== undefined && cached.lastScalingAt === held.lastScalingAt) merged.activeSince = cached.activeSince;
+  }
+  entry.memory = merged as unknown as Memory;
+  entry.tagged = held;
+  entry.memoryReadAt = deps.now();
+  const owner = tags[AUTOSCALER_TAG];
+  entry.foreignOwner = owner !== undefined && deps.autoscalerName !== undefined && owner !== deps.autoscalerName ? owner : undefined;
+  return { tags, held };
+}
+
+const REMEMBERED_FIELDS: ReadonlyArray<keyof RememberedState> = ['throttledAt', 'headroomSteps', 'headroomProbe', 'hotSplit', 'keyBound'];
 
 /**
  * A cold start asks CloudWatch, not Kinesis, for the shard count of each stream the cache does not know: the OpenShards
@@ -261,7 +346,8 @@ function summaryDue(entry: CachedStream, streamName: string, now: number): boole
   return due(entry.summaryReadAt, SUMMARY_REFRESH_MS, streamName, now);
 }
 
-async function refresh(port: KinesisPort, streamName: string, entry: CachedStream, now: number): Promise<void> {
+async function refresh(port: KinesisPort, streamName: string, entry: CachedStream, deps: TickDependencies): Promise<void> {
+  const now = deps.now();
   if (!entry.summary || entry.operationStarted || entry.summary.status !== 'ACTIVE' || summaryDue(entry, streamName, now)) {
     const summary = await port.status(streamName);
     entry.shardIds = hasShardLevelMetrics(summary) ? (await port.openShards(streamName)).map((s) => s.shardId) : undefined;
@@ -270,10 +356,14 @@ async function refresh(port: KinesisPort, streamName: string, entry: CachedStrea
     entry.provisional = false;
     if (summary.status === 'ACTIVE') entry.operationStarted = false;
   }
-  if (entry.memory && due(entry.memoryReadAt, MEMORY_REFRESH_MS, streamName, now)) {
-    entry.memory = readState(await port.tags(streamName));
-    entry.memoryReadAt = now;
-  }
+  // Only tags read before are read again: a memory the core built from nothing is read in when it has something to keep.
+  if (entry.memoryReadAt !== undefined && due(entry.memoryReadAt, MEMORY_REFRESH_MS, streamName, now)) await readTags(port, streamName, entry, deps);
+}
+
+/** Whether two readings of the state tags hold the same (hash keys are bigints, which JSON cannot compare). */
+function sameState(a: Memory, b: Memory, now: number): boolean {
+  const key = (m: Memory) => JSON.stringify({ ...stateTags(m, now), paused: m.paused, reconcilingUntil: m.reconcilingUntil });
+  return key(a) === key(b);
 }
 
 function hasShardLevelMetrics(summary: StreamSummary): boolean {
@@ -348,15 +438,15 @@ async function act(
   // changed. A provisional one never is: the decision below is made again from what Kinesis says now.
   const readThisTick = !entry.provisional && entry.summaryReadAt !== undefined && entry.summaryReadAt >= tickStarted;
   const fresh = readThisTick ? entry.summary : undefined;
-  const [summary, shards, tags] = await Promise.all([fresh ?? port.status(streamName), port.openShards(streamName), port.tags(streamName)]);
+  const [summary, shards, { tags, held }] = await Promise.all([
+    fresh ?? port.status(streamName), port.openShards(streamName), readTags(port, streamName, entry, deps),
+  ]);
   const now = deps.now();
   entry.summary = summary;
   entry.summaryReadAt = now;
   entry.provisional = false;
   entry.shardIds = hasShardLevelMetrics(summary) ? shards.map((s) => s.shardId) : undefined;
-  const memory = readState(tags);
-  entry.memory = memory;
-  entry.memoryReadAt = now;
+  const memory = entry.memory!;
 
   const owner = tags[AUTOSCALER_TAG];
   if (deps.autoscalerName !== undefined && owner !== undefined && owner !== deps.autoscalerName) {
@@ -379,6 +469,7 @@ async function act(
   }
   const base = { openShards: shards.length, observation };
   if (!out.step) {
+    entry.memory = out.memory;
     const status: StreamStatus = settings.dryRun && out.decision.action !== 'none' ? 'dry-run' : summary.status === 'UPDATING' ? 'in-progress' : 'unchanged';
     const outcome = report(deps, stream, { ...base, status, decision: out.decision, memory });
     if (status === 'dry-run') await publishEvent(deps, streamName, out.decision, [], shards.length, true);
@@ -390,16 +481,14 @@ async function act(
   // kill switch, a call recorded elsewhere. Past a few seconds, read them again and leave the step to the next tick if
   // they changed, so this write never replaces what someone else recorded. The reconciler waits longer than this.
   if (deps.now() - now > STATE_MAX_AGE_MS) {
-    const latest = readState(await port.tags(streamName));
-    if (JSON.stringify(latest) !== JSON.stringify(memory)) {
+    const latest = (await readTags(port, streamName, entry, deps)).held;
+    if (!sameState(latest, held, now)) {
       headroom.release(growth(step));
-      entry.memory = latest;
-      entry.memoryReadAt = deps.now();
       return report(deps, stream, {
         ...base,
         status: 'skipped',
         decision: out.decision,
-        memory: latest,
+        memory: entry.memory,
         message: 'the state tags changed while this tick waited, so the step was not started; the next tick decides again',
       });
     }
@@ -410,6 +499,7 @@ async function act(
   }
   try {
     await port.writeTags(streamName, stateTags(out.memory, now));
+    entry.tagged = out.memory;
   } catch (e) {
     headroom.release(growth(step));
     const message = `the state write before ${step.kind} failed, so the operation was not started: ${(e as Error).message ?? String(e)}`;
@@ -446,6 +536,7 @@ async function refused(
     try {
       await port.writeTags(stream.streamName, stateTags(memory, deps.now()));
       entry.memory = memory;
+      entry.tagged = memory;
     } catch (writeError) {
       const message = `${text}; recording the back-off failed: ${(writeError as Error).message}`;
       await publishEvent(deps, stream.streamName, decision, [], base.openShards, false, message);
@@ -496,6 +587,7 @@ function report(deps: TickDependencies, stream: ManagedStream, r: ReportInput): 
     demand: r.decision.demand,
     observed: latestObserved(r.observation),
     pinnedAtMax: r.decision.pinnedAtMax,
+    keyBound: r.decision.keyBound ?? false,
     hotShards: r.decision.hotShards,
     steps: r.step ? [describeStep(r.step)] : [],
     ...(callsLeft !== undefined ? { updateShardCountCallsRemaining: callsLeft } : {}),
@@ -506,6 +598,7 @@ function report(deps: TickDependencies, stream: ManagedStream, r: ReportInput): 
     [AUTOSCALER_METRICS.openShards]: r.openShards,
     [AUTOSCALER_METRICS.targetShards]: r.decision.targetShards,
     [AUTOSCALER_METRICS.pinnedAtMax]: r.decision.pinnedAtMax ? 1 : 0,
+    [AUTOSCALER_METRICS.keyBoundThrottling]: r.decision.keyBound ? 1 : 0,
     ...(callsLeft !== undefined ? { [AUTOSCALER_METRICS.updateShardCountCallsRemaining]: callsLeft } : {}),
     [AUTOSCALER_METRICS.scalingOperations]: r.step ? 1 : 0,
     [AUTOSCALER_METRICS.errors]: r.status === 'error' ? 1 : 0,

@@ -61,5 +61,6 @@ function withNumbers(entry: ManagedStreamInput): ManagedStreamInput {
     maxShards: numeric(entry.maxShards),
     targetUtilization: entry.targetUtilization === undefined ? undefined : numeric(entry.targetUtilization),
     scaleInCooldownMinutes: entry.scaleInCooldownMinutes === undefined ? undefined : numeric(entry.scaleInCooldownMinutes),
+    sharedReaders: entry.sharedReaders === undefined ? undefined : numeric(entry.sharedReaders),
   };
 }

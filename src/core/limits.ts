@@ -49,3 +49,9 @@ export const KINESIS_API_RATES: Readonly<Record<string, { readonly perSecond: nu
 export const TAGS_PER_CALL = 10;
 export const TAGS_PER_STREAM = 50;
 export const TAG_VALUE_MAX_LENGTH = 256;
+
+/**
+ * How far past the same minute yesterday the seasonal floor looks: the handler fetches yesterday's minutes up to this
+ * far ahead of the newest minute it observes (Observation.sameTimeYesterday).
+ */
+export const SEASONAL_LOOKAHEAD_MINUTES = 120;

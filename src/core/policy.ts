@@ -13,8 +13,6 @@ import { PersistedState } from './state';
  * minutes beyond the longest scale-in window, and scale-out evidence older than this (plus scaleOutMinutes) is stale.
  */
 export const METRIC_LAG_MINUTES = 5;
-/** How far ahead of the same time yesterday the seasonal floor looks: scale-in never goes below what that stretch needed. */
-export const SEASONAL_LOOKAHEAD_MINUTES = 120;
 export interface MinuteMetrics {
   /** IncomingBytes, Sum: bytes accepted (throttled writes are not counted). */
   readonly incomingBytes?: number;

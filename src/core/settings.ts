@@ -28,11 +28,20 @@ export interface PolicySettings {
   readonly seasonalLookaheadMinutes: number;
   /** Decide and log, but change nothing. */
   readonly dryRun: boolean;
-  /** Shared-throughput readers, each reading every byte: the stream is sized for their reads too (0: writes only). */
+  /**
+   * Shared-throughput (GetRecords) consumer applications that read the whole stream: with any, the handler also reads
+   * the read metrics, so the stream can be sized for reads. 0 sizes for writes only.
+   */
   readonly sharedReaders: number;
 }
 
 type PresetValues = Omit<PolicySettings, 'minShards' | 'maxShards' | 'dryRun' | 'sharedReaders'>;
+
+/**
+ * The most shared-throughput consumer applications a stream is sized for: beyond 20, each would get one of a shard's
+ * 5 GetRecords calls per second only every 4 seconds, and the stream wants enhanced fan-out instead.
+ */
+export const MAX_SHARED_READERS = 20;
 
 /**
  * Tuned on the replay benchmark (docs/benchmarks.md explains the choice). economy sizes close to the limit; safe keeps
@@ -75,9 +84,6 @@ export const PRESETS: Readonly<Record<PresetName, PresetValues>> = {
   },
 };
 
-/** More polling readers than this exceed a shard's 5 GetRecords calls/s at any shard count: use enhanced fan-out. */
-export const MAX_SHARED_READERS = 20;
-
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 
 /** What a user may set; everything else comes from the preset. */
@@ -115,10 +121,10 @@ export function resolveSettings(input: SettingsInput): PolicySettings {
     // A hand-edited "false" is truthy: accepting it would silently stop the stream's scaling.
     throw new Error(`dryRun must be true or false, received ${JSON.stringify(input.dryRun)}`);
   }
-  const sharedReaders = input.sharedReaders ?? 0;
-  assertWholeNumber('sharedReaders', sharedReaders, 0, MAX_SHARED_READERS);
   const scaleInCooldownMinutes = input.scaleInCooldownMinutes ?? preset.scaleInCooldownMinutes;
   assertWholeNumber('scaleInCooldownMinutes', scaleInCooldownMinutes, 0, 24 * 60);
+  const sharedReaders = input.sharedReaders ?? 0;
+  assertWholeNumber('sharedReaders', sharedReaders, 0, MAX_SHARED_READERS);
 
   return {
     ...preset,

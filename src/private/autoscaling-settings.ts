@@ -22,6 +22,9 @@ export function validateAutoscaling(options: AutoscalingOptions): SettingsInput 
     throw new Error('targetUtilizationPercent must be known at synth time, received a token');
   }
   assertIntegerInRange('targetUtilizationPercent', options.targetUtilizationPercent, 10, 90);
+  if (options.sharedReaders !== undefined && Token.isUnresolved(options.sharedReaders)) {
+    throw new Error('sharedReaders must be known at synth time, received a token');
+  }
   const settings: SettingsInput = {
     minShards: options.minShards,
     maxShards: options.maxShards,
@@ -29,6 +32,7 @@ export function validateAutoscaling(options: AutoscalingOptions): SettingsInput 
     targetUtilization: options.targetUtilizationPercent === undefined ? undefined : options.targetUtilizationPercent / 100,
     scaleInCooldownMinutes: cooldownMinutes(options.scaleInCooldown),
     dryRun: options.dryRun,
+    sharedReaders: options.sharedReaders,
   };
   if (!Token.isUnresolved(settings.minShards) && !Token.isUnresolved(settings.maxShards)) resolveSettings(settings);
   return settings;

@@ -1,7 +1,8 @@
 import { CloudWatchClient, GetMetricDataCommand, GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
-  buildQueries, fetchObservations, fetchPublishedOpenShards, MAX_QUERIES_PER_CALL, ObservedStream, OPEN_SHARDS_LOOKBACK_MINUTES,
+  buildQueries, fetchObservations, fetchPublishedOpenShards, fetchYesterday, MAX_QUERIES_PER_CALL, ObservedStream, OPEN_SHARDS_LOOKBACK_MINUTES,
+  withoutUnpublishedTail,
 } from '../../lambda/autoscaler/cloudwatch-port';
 
 const cloudwatch = mockClient(CloudWatchClient);
@@ -79,6 +80,55 @@ test('missing datapoints and NaN stay unknown, never zero', async () => {
   });
   expect(observations[0].minutes[2].incomingBytes).toBeUndefined();
   expect(observations[0].minutes[2].incomingRecords).toBe(4);
+});
+
+test('the read metrics are queried only for a stream that asks for them', () => {
+  const { queries } = buildQueries([{ streamName: 'writes-only' }, { streamName: 'read-too', readMetrics: true }]);
+  const read = queries.filter((q) => q.MetricStat!.Metric!.Dimensions![0].Value === 'read-too').map((q) => [q.MetricStat!.Metric!.MetricName, q.MetricStat!.Stat]);
+  expect(queries).toHaveLength(13);
+  expect(read.slice(5)).toEqual([['GetRecords.Bytes', 'Sum'], ['GetRecords.Success', 'Sum'], ['ReadProvisionedThroughputExceeded', 'Sum']]);
+});
+
+test('read metrics land on outgoingBytes, getRecordsCalls and readThrottled', async () => {
+  answer((id) => (id.endsWith('r0') ? 600 : id.endsWith('r1') ? 120 : id.endsWith('r2') ? 3 : 1));
+  const { observations } = await fetchObservations(new CloudWatchClient({}), [{ streamName: 'orders', readMetrics: true }], END, 3);
+  expect(observations[0].minutes[2]).toMatchObject({ outgoingBytes: 600, getRecordsCalls: 120, readThrottled: 3 });
+});
+
+test('the newest minute kept is dated, and moves back with an unpublished tail', async () => {
+  answer((_id, n) => (n === 1 ? undefined : 5));
+  const { observations } = await fetchObservations(new CloudWatchClient({}), [{ streamName: 'orders' }], END, 3);
+  expect(observations[0].newestMinuteAt).toBe(END_MINUTE - 60_000);
+  const kept = withoutUnpublishedTail(observations[0]);
+  expect([kept.minutes.length, kept.newestMinuteAt]).toEqual([2, END_MINUTE - 2 * 60_000]);
+});
+
+describe('yesterday', () => {
+  const START = END_MINUTE - 24 * 3_600_000;
+
+  test('four metrics per stream (writes and both throttle metrics), from the minute asked for', async () => {
+    answer(() => 1);
+    await fetchYesterday(new CloudWatchClient({}), ['orders'], START, 150);
+    const input = cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input;
+    expect(input.MetricDataQueries!.map((q) => q.MetricStat!.Metric!.MetricName))
+      .toEqual(['IncomingBytes', 'IncomingRecords', 'WriteProvisionedThroughputExceeded', 'PutRecords.ThrottledRecords']);
+    expect([input.StartTime, input.EndTime]).toEqual([new Date(START), new Date(START + 150 * 60_000)]);
+  });
+
+  test('values land on their minute; a minute without a datapoint is an entry with no fields', async () => {
+    cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+      MetricDataResults: input.MetricDataQueries!.map((q) => ({ Id: q.Id, Timestamps: [new Date(START + 60_000)], Values: [q.Id!.endsWith('m0') ? 60 : 2] })),
+    }));
+    const { windows } = await fetchYesterday(new CloudWatchClient({}), ['orders'], START, 3);
+    expect(windows[0]).toEqual([{}, { incomingBytes: 60, incomingRecords: 2, throttledRecords: 2 }, {}]);
+  });
+
+  test('a long window holds fewer queries per call: 100,800 datapoints at most', async () => {
+    answer(() => 1);
+    const { calls } = await fetchYesterday(new CloudWatchClient({}), Array.from({ length: 200 }, (_, i) => `s${i}`), START, 300);
+    expect(calls).toBe(3);
+    expect(cloudwatch.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries!.length)).toEqual([336, 336, 128]);
+  });
 });
 
 test('follows NextToken within a batch', async () => {

@@ -8,7 +8,7 @@ import { answerFromTraffic, offlineCloudWatch, StreamTraffic } from './fake-clou
 import { runTick, StreamCache, TickResult } from '../../lambda/autoscaler/tick';
 import { KinesisPort } from '../../lambda/shared/kinesis-port';
 import { RateLimiter, realSleep } from '../../lambda/shared/rate-limiter';
-import { coverageProblem, ManagedStreamInput, STATE_TAGS } from '../../src/core';
+import { coverageProblem, ManagedStreamInput, readState, STATE_TAGS } from '../../src/core';
 import { KinesisDouble } from '../emulator/kinesis-double';
 import { createActiveStream, waitUntilActive } from '../emulator/kinesis-emulator';
 
@@ -331,13 +331,14 @@ test('when CloudWatch fails nothing is known, so nothing changes', async () => {
   expect(await shardMap(stream)).toEqual({ open: 2, coverage: 'contiguous, whole key space' });
 });
 
-test('all streams are read with one GetMetricData call, after one for the OpenShards of those a cold start does not know', async () => {
+test('all streams are read with one GetMetricData call, after one for the OpenShards of those a cold start does not know, and one for yesterday', async () => {
   const streams = await Promise.all([1, 2, 3].map(() => createActiveStream(setup, 1)));
 
   const result = await tick(streams.map((streamName) => ({ streamName, minShards: 1, maxShards: 2 })));
 
-  expect(result.getMetricDataCalls).toBe(2);
-  expect(cloudwatchMock.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries!.length)).toEqual([3, 15]);
+  expect(result.getMetricDataCalls).toBe(3);
+  // OpenShards per stream; 5 metrics per stream of the last hour; 4 per stream of yesterday (writes and throttling).
+  expect(cloudwatchMock.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries!.length)).toEqual([3, 15, 12]);
 });
 
 test('a warm tick over steady streams makes no Kinesis call; a cold one reads each stream once', async () => {
@@ -391,4 +392,26 @@ test('a change made by someone else is seen at the next refresh of the cached co
   const later = await tick(settings, cache);
 
   expect(later.outcomes[0].decision).toMatchObject({ currentShards: 8 });
+});
+
+test('what the core remembers reaches the stream\'s tags, once, and reads back as it was (for a cold start)', async () => {
+  const stream = await createActiveStream(setup, 2);
+  traffic[stream] = { bytesPerSecond: MIB, recordsPerSecond: 500 };
+  const settings = [{ streamName: stream, minShards: 1, maxShards: 16 }];
+  const cache: StreamCache = new Map();
+  await tick(settings, cache);
+  // As the core returns it: a throttle floor and a key-bound range of full 128-bit hash keys.
+  const entry = cache.get(stream)!;
+  const keyBound = { until: double.now() + 3_600_000, start: 2n ** 127n, end: 2n ** 128n - 1n };
+  entry.memory = { ...entry.memory!, throttledAt: { shards: 2, at: double.now() }, keyBound };
+
+  await tick(settings, cache); // reads the tags it never read
+  await tick(settings, cache); // writes what they lack
+  await tick(settings, cache); // nothing changed: no write
+
+  const writes = logs.filter((l) => l.message === 'memory-persisted' && l.stream === stream);
+  expect(writes).toHaveLength(1);
+  const read = readState(await port.tags(stream));
+  expect(read.keyBound).toEqual({ ...keyBound, until: Math.ceil(keyBound.until / 1000) * 1000 });
+  expect(read.throttledAt!.shards).toBe(2);
 });

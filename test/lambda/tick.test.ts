@@ -459,3 +459,209 @@ test('refreshes of streams named alike are spread over the whole period, not bun
   expect(Math.min(...perFifth)).toBeGreaterThan(150);
   expect(fractions.every((f) => f >= 0 && f < 1)).toBe(true);
 });
+
+describe('what the core remembers', () => {
+  const MINUTE = 60_000;
+  /** A stream of 2 shards its traffic fits (1 MiB/s at 65 % of 2 shards): the core decides nothing. */
+  function steadyStream(status = 'ACTIVE', tags: Record<string, string> = {}) {
+    mockStream(kinesisMock, 'orders', { status, shards: 2, tags });
+    cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => ({ orders: { bytesPerSecond: MIB, recordsPerSecond: 500 } })));
+  }
+  const at = (now: number, cache: StreamCache, streams: Array<Record<string, unknown>> = [{ streamName: 'orders', minShards: 1, maxShards: 16 }]) =>
+    runTick({ streams }, {
+      kinesis, cloudwatch, events, cache, log: (entry) => logs.push(entry), now: () => now, deadline: now + 30_000, sleep: async () => {},
+    });
+  /** A warm cache whose memory, as the core returned it, holds a throttle floor the tags (read before) do not. */
+  async function warmWithThrottleFloor(): Promise<StreamCache> {
+    const cache: StreamCache = new Map();
+    await at(NOW - MINUTE, cache);
+    const entry = cache.get('orders')!;
+    entry.tagged = readState({});
+    entry.memoryReadAt = NOW - MINUTE;
+    entry.memory = { ...readState({}), throttledAt: { shards: 2, at: NOW - 5 * MINUTE } };
+    kinesisMock.resetHistory();
+    return cache;
+  }
+
+  test('a throttle floor the tags do not hold is written, alone', async () => {
+    steadyStream();
+    const cache = await warmWithThrottleFloor();
+
+    const result = await at(NOW, cache);
+
+    expect(result.outcomes[0].status).toBe('unchanged');
+    expect(written()).toEqual([{ [STATE_TAGS.throttledAt]: `shards=2 at=${formatTimestamp(NOW - 5 * MINUTE)}` }]);
+  });
+
+  test('nothing is written when nothing changed', async () => {
+    steadyStream();
+    const cache = await warmWithThrottleFloor();
+    await at(NOW, cache);
+    kinesisMock.resetHistory();
+
+    await at(NOW + MINUTE, cache);
+
+    expect(kinesisMock.commandCalls(AddTagsToStreamCommand)).toHaveLength(0);
+  });
+
+  test('a stream left alone with nothing to remember costs no tag read or write', async () => {
+    steadyStream();
+    const cache: StreamCache = new Map();
+    await at(NOW, cache);
+    await at(NOW + MINUTE, cache);
+
+    expect(kinesisMock.commandCalls(ListTagsForStreamCommand)).toHaveLength(0);
+    expect(kinesisMock.commandCalls(AddTagsToStreamCommand)).toHaveLength(0);
+  });
+
+  test('tags never read are read before anything is written over them, and the write follows at the next tick', async () => {
+    steadyStream('ACTIVE', { [STATE_TAGS.updateShardCountCalls]: formatTimestamp(NOW - 60 * MINUTE) });
+    const cache = await warmWithThrottleFloor();
+    delete cache.get('orders')!.tagged;
+
+    await at(NOW, cache);
+    expect(kinesisMock.commandCalls(ListTagsForStreamCommand)).toHaveLength(1);
+    expect(written()).toEqual([]);
+    expect(cache.get('orders')!.memory!.updateShardCountCalls).toEqual([NOW - 60 * MINUTE]);
+
+    await at(NOW + MINUTE, cache);
+    expect(written()).toEqual([{ [STATE_TAGS.throttledAt]: `shards=2 at=${formatTimestamp(NOW - 5 * MINUTE)}` }]);
+  });
+
+  test.each([
+    ['LimitExceededException', 'Rate exceeded for stream orders under account 111122223333.'],
+    ['ResourceInUseException', 'Stream orders under account 111122223333 not ACTIVE, instead in state UPDATING'],
+  ])('a refused write (%s) is logged, fails nothing, and is tried again at the next tick', async (name, message) => {
+    steadyStream();
+    const cache = await warmWithThrottleFloor();
+    kinesisMock.on(AddTagsToStreamCommand).rejectsOnce(awsError(name, message)).resolves({});
+
+    const result = await at(NOW, cache);
+    expect(result.outcomes[0].status).toBe('unchanged');
+    expect(emf()).toContainEqual(expect.objectContaining({ StreamName: 'orders', Errors: 0 }));
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', message: 'memory-not-persisted', stream: 'orders', errorName: name }));
+
+    await at(NOW + MINUTE, cache);
+    expect(written()).toHaveLength(2);
+    expect(cache.get('orders')!.tagged!.throttledAt).toEqual({ shards: 2, at: NOW - 5 * MINUTE });
+  });
+
+  test('a dry run keeps its memory in the function and writes no tag', async () => {
+    steadyStream();
+    const cache = await warmWithThrottleFloor();
+
+    await at(NOW, cache, [{ streamName: 'orders', minShards: 1, maxShards: 16, dryRun: true }]);
+
+    expect(kinesisMock.commandCalls(AddTagsToStreamCommand)).toHaveLength(0);
+    expect(cache.get('orders')!.memory!.throttledAt).toEqual({ shards: 2, at: NOW - 5 * MINUTE });
+  });
+
+  test('nothing is written while the stream is UPDATING (Kinesis refuses tags then)', async () => {
+    steadyStream('UPDATING');
+    const cache = await warmWithThrottleFloor();
+
+    await at(NOW, cache);
+
+    expect(kinesisMock.commandCalls(AddTagsToStreamCommand)).toHaveLength(0);
+  });
+
+  test('nothing is written on a stream tagged for another autoscaler', async () => {
+    steadyStream('ACTIVE', { 'cdk-kinesis-autoscaling:autoscaler': 'someone-else' });
+    const cache = await warmWithThrottleFloor();
+    delete cache.get('orders')!.tagged;
+    const run = (now: number) => runTick({ streams: [{ streamName: 'orders', minShards: 1, maxShards: 16 }] }, {
+      kinesis, cloudwatch, events, cache, autoscalerName: 'fleet', log: (entry) => logs.push(entry), now: () => now, deadline: now + 30_000, sleep: async () => {},
+    });
+
+    await run(NOW);
+    await run(NOW + MINUTE);
+
+    expect(kinesisMock.commandCalls(AddTagsToStreamCommand)).toHaveLength(0);
+  });
+
+  test('a re-read of the tags takes what they hold and keeps activeSince of the same scaling', async () => {
+    const scaledAt = NOW - 20 * MINUTE;
+    steadyStream('ACTIVE', {
+      [STATE_TAGS.lastScalingAt]: formatTimestamp(scaledAt),
+      [STATE_TAGS.throttledAt]: `shards=3 at=${formatTimestamp(NOW - 10 * MINUTE)}`,
+    });
+    const cache = await warmWithThrottleFloor();
+    const entry = cache.get('orders')!;
+    entry.memory = { ...entry.memory!, lastScalingAt: scaledAt, activeSince: scaledAt + 4 * MINUTE };
+    entry.memoryReadAt = NOW - 2 * 3_600_000;
+
+    await at(NOW, cache);
+
+    expect(kinesisMock.commandCalls(ListTagsForStreamCommand)).toHaveLength(1);
+    expect(entry.memory).toMatchObject({ activeSince: scaledAt + 4 * MINUTE, throttledAt: { shards: 3, at: NOW - 10 * MINUTE } });
+    expect(kinesisMock.commandCalls(AddTagsToStreamCommand)).toHaveLength(0);
+  });
+
+  test('activeSince of an older scaling is dropped when the tags show a newer one', async () => {
+    steadyStream('ACTIVE', { [STATE_TAGS.lastScalingAt]: formatTimestamp(NOW - 5 * MINUTE) });
+    const cache = await warmWithThrottleFloor();
+    const entry = cache.get('orders')!;
+    entry.memory = { ...entry.memory!, lastScalingAt: NOW - 3 * 3_600_000, activeSince: NOW - 3 * 3_600_000 + MINUTE };
+    entry.memoryReadAt = NOW - 2 * 3_600_000;
+
+    await at(NOW, cache);
+
+    expect(entry.memory!.activeSince).toBeUndefined();
+  });
+});
+
+describe('what is fetched from CloudWatch', () => {
+  const MINUTE = 60_000;
+  const queriedMetrics = () => cloudwatchMock.commandCalls(GetMetricDataCommand)
+    .flatMap((c) => c.args[0].input.MetricDataQueries!.map((q) => q.MetricStat!.Metric!.MetricName!));
+  const yesterdayCalls = (now: number) => cloudwatchMock.commandCalls(GetMetricDataCommand)
+    .filter((c) => c.args[0].input.StartTime!.getTime() < now - 12 * 3_600_000);
+  const run = (now: number, cache: StreamCache, sharedReaders?: number) =>
+    runTick({ streams: [{ streamName: 'orders', minShards: 1, maxShards: 16, sharedReaders }] }, {
+      kinesis, cloudwatch, events, cache, log: (entry) => logs.push(entry), now: () => now, deadline: now + 30_000, sleep: async () => {},
+    });
+
+  test('the read metrics only for a stream with shared readers', async () => {
+    busyStream('ACTIVE', 2);
+    await run(NOW, new Map());
+    expect(queriedMetrics()).not.toContain('GetRecords.Bytes');
+
+    cloudwatchMock.resetHistory();
+    await run(NOW, new Map(), 2);
+    expect(queriedMetrics()).toEqual(expect.arrayContaining(['GetRecords.Bytes', 'GetRecords.Success', 'ReadProvisionedThroughputExceeded']));
+  });
+
+  test('yesterday is fetched once for 30 ticks, then again', async () => {
+    mockStream(kinesisMock, 'orders', { shards: 2 });
+    cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => ({ orders: { bytesPerSecond: MIB, recordsPerSecond: 500 } })));
+    const cache: StreamCache = new Map();
+    for (let minute = 0; minute < 30; minute++) await run(NOW + minute * MINUTE, cache);
+    expect(yesterdayCalls(NOW)).toHaveLength(1);
+
+    await run(NOW + 30 * MINUTE, cache);
+    expect(yesterdayCalls(NOW)).toHaveLength(2);
+  });
+
+  test('a failed fetch of yesterday still ticks: the stream is scaled, and a warning says why', async () => {
+    busyStream('ACTIVE', 2);
+    const answer = answerFromTraffic(() => ({ orders: { bytesPerSecond: 3.5 * MIB, recordsPerSecond: 1000 } }));
+    cloudwatchMock.on(GetMetricDataCommand).callsFake((input) => {
+      if (input.StartTime.getTime() < NOW - 12 * 3_600_000) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      return answer(input);
+    });
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+
+    const result = await run(NOW, new Map());
+
+    expect(result.outcomes[0].status).toBe('scaled');
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', message: 'yesterday-not-read' }));
+  });
+
+  test('KeyBoundThrottling is published for every stream decided', async () => {
+    busyStream('ACTIVE', 2);
+    await run(NOW, new Map());
+    const line = emf().find((l) => l.StreamName === 'orders' && 'OpenShards' in l)!;
+    expect(line).toMatchObject({ KeyBoundThrottling: 0 });
+    expect((line._aws as any).CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'KeyBoundThrottling', Unit: 'Count' });
+  });
+});
