@@ -1,11 +1,15 @@
 import { PolicyResult, recommend, Recommendation, TUNED_PREFIX } from './advisor';
+import { awsSamplePolicy } from './baselines/aws-sample';
+import { simulateOnDemand } from './baselines/on-demand';
+import { scalingUtilsPolicy } from './baselines/scaling-utils';
+import { simulateFixedPeak, simulateOracle } from './baselines/schedules';
+import { substationPolicy } from './baselines/substation';
+import { corePolicy } from './core-policy';
 import { AutoscalerRun, costOf, CostOptions, monthly, totalOf } from './costs';
+import { ProvisionedPolicy, simulateProvisioned } from './engine';
 import { Demand, KeyDistribution, UNIFORM } from './model';
+import { Simulation, SimulationInput, TimelineRow } from './outcome';
 import { DEFAULT_REGION, priceTable } from './prices';
-import {
-  awsSamplePolicy, corePolicy, ProvisionedPolicy, Simulation, SimulationInput, simulateFixedPeak, simulateOnDemand, simulateOracle,
-  simulateProvisioned, scalingUtilsPolicy, substationPolicy, TimelineRow,
-} from './simulator';
 import { Trace } from './trace';
 import { MAX_SHARDS_PER_STREAM, MIB, PresetName } from '../core';
 

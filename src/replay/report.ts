@@ -1,8 +1,8 @@
 import { dominated, isCandidate, PolicyResult, Recommendation } from './advisor';
 import { AUTOSCALER, CostBreakdown } from './costs';
 import { expandShares } from './model';
+import { TimelineRow } from './outcome';
 import { PriceTable, priceRows } from './prices';
-import { TimelineRow } from './simulator';
 
 /** What the report and the table say about the run, besides the results. */
 export interface ReportContext {

@@ -2,7 +2,7 @@ import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { MergeShardsCommand, SplitShardCommand, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
 import { runTick } from '../../lambda/autoscaler/tick';
 import { MinuteMetrics, PresetName, Step, uniformShards } from '../../src/core';
-import { corePolicy } from '../../src/replay/simulator';
+import { corePolicy } from '../../src/replay/core-policy';
 import { answerFromTraffic, StreamTraffic } from '../lambda/fake-cloudwatch';
 import { mockedAws, mockStream } from '../lambda/mocked-aws';
 

@@ -1,9 +1,9 @@
 import { HTMLElement, parse } from 'node-html-parser';
 import { dominated } from '../../src/replay/advisor';
+import { TimelineRow } from '../../src/replay/outcome';
 import { priceTable } from '../../src/replay/prices';
 import { DEFAULT_OPTIONS, plan } from '../../src/replay/replay';
 import { CHART_BUCKETS, downsample, htmlReport, timelineSvg } from '../../src/replay/report';
-import { TimelineRow } from '../../src/replay/simulator';
 import { Trace } from '../../src/replay/trace';
 
 const START = Date.UTC(2024, 0, 1);
