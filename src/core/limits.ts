@@ -9,6 +9,10 @@ export const MIB = 1024 * 1024;
 export const SHARD_WRITE_BYTES_PER_SECOND = MIB;
 export const SHARD_WRITE_RECORDS_PER_SECOND = 1000;
 
+/** Shared-throughput readers of a shard together get 2 MiB/s and 5 GetRecords calls/s; enhanced fan-out is separate. */
+export const SHARD_READ_BYTES_PER_SECOND = 2 * MIB;
+export const SHARD_READ_CALLS_PER_SECOND = 5;
+
 /** UpdateShardCount: at most 10 calls per rolling 24 hours per stream, each at most doubling or halving. */
 export const UPDATE_SHARD_COUNT_CALLS_PER_DAY = 10;
 export const DAY_MS = 24 * 60 * 60 * 1000;

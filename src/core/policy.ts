@@ -12,6 +12,8 @@ import { ShardRange } from './shard-map';
  * minutes beyond the longest scale-in window, and scale-out evidence older than this (plus scaleOutMinutes) is stale.
  */
 export const METRIC_LAG_MINUTES = 5;
+/** How far past the same minute of yesterday `Observation.sameTimeYesterday` reaches, in minutes. */
+export const SEASONAL_LOOKAHEAD_MINUTES = 120;
 export interface MinuteMetrics {
   /** IncomingBytes, Sum: bytes accepted (throttled writes are not counted). */
   readonly incomingBytes?: number;

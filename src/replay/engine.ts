@@ -1,4 +1,4 @@
-import { Demand, evenShards, MODEL, renamed, runMinute, shapeOf, shardsNeeded } from './model';
+import { Demand, evenShards, MODEL, renamed, resizeMinutes, runMinute, shapeOf, shardsNeeded, STEADY } from './model';
 import { Accumulator, row, Simulation, SimulationInput, TimelineRow } from './outcome';
 import {
   MinuteMetrics, ShardMinuteMetrics, ShardRange, Step, UPDATE_SHARD_COUNT_CALLS_PER_DAY, updateShardCountCallsInWindow,
@@ -8,6 +8,8 @@ import {
 export interface PolicyView {
   readonly minute: number;
   readonly now: number;
+  /** What DescribeStreamSummary would say: UPDATING from a resharding call until the new shards are open. */
+  readonly status: 'ACTIVE' | 'UPDATING';
   readonly shards: readonly ShardRange[];
   /** How many minutes of metrics are visible (minutes 0 .. visibleMinutes - 1). */
   readonly visibleMinutes: number;
@@ -17,9 +19,14 @@ export interface PolicyView {
   readonly lastScalingAt?: number;
   /** The last `count` visible minutes of stream-level metrics, oldest first. */
   recent(count: number): MinuteMetrics[];
+  /** Visible stream-level minutes `start` (inclusive) to `end` (exclusive), oldest first; only those that exist. */
+  between(start: number, end: number): MinuteMetrics[];
 }
 
-/** A provisioned policy: each minute while the stream is ACTIVE, maybe a planner that yields operations. */
+/**
+ * A provisioned policy: each minute, whatever the stream's status, maybe a planner that yields operations. The
+ * engine carries a planner's operations out only while the stream is ACTIVE, as Kinesis refuses them otherwise.
+ */
 export interface ProvisionedPolicy {
   readonly name: string;
   readonly shardLevelMetrics: boolean;
@@ -50,6 +57,9 @@ export function simulateProvisioned(policy: ProvisionedPolicy, input: Simulation
   const shardMetrics = new Map<string, Array<ShardMinuteMetrics | undefined>>();
   const acc = new Accumulator(input, policy.name);
   const timeline: TimelineRow[] = [];
+  const conditions = input.conditions ?? STEADY;
+  const attempts = input.producerAttempts ?? 1;
+  const resizeQuarter = input.resizeMinutes ?? MODEL.updateShardCountMinutes;
 
   for (let m = 0; m < input.demand.length; m++) {
     const now = m * MINUTE_MS;
@@ -60,20 +70,23 @@ export function simulateProvisioned(policy: ProvisionedPolicy, input: Simulation
     // A minute's metrics become visible metricLag minutes after it ends.
     const visibleUpTo = m - input.metricLagMinutes;
     let operations = 0;
+    const visibleMinutes = Math.max(0, visibleUpTo + 1);
+    // Policies are asked every minute, as the handler ticks every minute: while a resize runs they see UPDATING.
+    const planner = policy.plan({
+      minute: m,
+      now,
+      status: pending ? 'UPDATING' : 'ACTIVE',
+      shards,
+      visibleMinutes,
+      recent: (count) => metrics.slice(Math.max(0, visibleMinutes - count), visibleMinutes),
+      between: (start, end) => metrics.slice(Math.max(0, start), Math.min(end, visibleMinutes)),
+      shardMetric: policy.shardLevelMetrics
+        ? (shardId, minute) => (minute <= visibleUpTo ? shardMetrics.get(shardId)?.[minute] : undefined)
+        : undefined,
+      updateShardCountCalls: calls,
+      lastScalingAt,
+    });
     if (!pending) {
-      const visibleMinutes = Math.max(0, visibleUpTo + 1);
-      const planner = policy.plan({
-        minute: m,
-        now,
-        shards,
-        visibleMinutes,
-        recent: (count) => metrics.slice(Math.max(0, visibleMinutes - count), visibleMinutes),
-        shardMetric: policy.shardLevelMetrics
-          ? (shardId, minute) => (minute <= visibleUpTo ? shardMetrics.get(shardId)?.[minute] : undefined)
-          : undefined,
-        updateShardCountCalls: calls,
-        lastScalingAt,
-      });
       let working = shards;
       while (planner && operations < MODEL.reshardOperationsPerMinute) {
         const step = planner(working, updateShardCountCallsInWindow({ now, updateShardCountCalls: calls }));
@@ -83,7 +96,7 @@ export function simulateProvisioned(policy: ProvisionedPolicy, input: Simulation
         operations++;
         lastScalingAt = now;
         if (step.kind === 'UpdateShardCount') {
-          pending = { until: m + MODEL.updateShardCountMinutes, shards: newIds(applied, true) };
+          pending = { until: m + resizeMinutes(working.length, applied.length, resizeQuarter), shards: newIds(applied, true) };
           break;
         }
         working = newIds(applied, false);
@@ -92,12 +105,20 @@ export function simulateProvisioned(policy: ProvisionedPolicy, input: Simulation
     }
     acc.scalingActions += operations;
 
-    const outcome = runMinute(input.demand[m], shards, input.keys);
+    const outcome = runMinute(input.demand[m], shards, input.keys, conditions);
     metrics.push({
       incomingBytes: outcome.acceptedBytes,
       incomingRecords: outcome.acceptedRecords,
-      throttledRecords: outcome.throttledRecords,
+      // WriteProvisionedThroughputExceeded counts refused attempts: every attempt of a refused record is refused too,
+      // as the shard stays saturated for the rest of the minute (a simplification: some retries would land).
+      throttledRecords: outcome.throttledRecords * attempts,
       iteratorAgeMs: 0,
+      // GetRecords metrics exist only when someone reads; each reader reads every accepted byte once.
+      ...(conditions.readers > 0 ? {
+        outgoingBytes: outcome.acceptedBytes * conditions.readers,
+        getRecordsCalls: outcome.getRecordsCalls - outcome.readThrottledCalls,
+        readThrottled: outcome.readThrottledCalls,
+      } : {}),
     });
     if (policy.shardLevelMetrics) {
       for (const s of outcome.perShard) {
@@ -106,7 +127,7 @@ export function simulateProvisioned(policy: ProvisionedPolicy, input: Simulation
         series[m] = { incomingBytes: s.bytes, incomingRecords: s.records };
       }
     }
-    acc.minute(m, outcome.throttledBytes, outcome.acceptedRecords, outcome.acceptedBytes, shards.length);
+    acc.minute(m, outcome.throttledBytes, outcome.acceptedRecords, outcome.acceptedBytes, shards.length, outcome);
     timeline.push(row(m, input.demand[m], shapeOf(shards, input.keys.hotKeyHash), outcome.throttledBytes));
   }
   return { ...acc.result(calls.length), timeline };

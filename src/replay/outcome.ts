@@ -1,5 +1,5 @@
 import { Usage } from './costs';
-import { Demand, KeyDistribution, MapShape, ShareGroups } from './model';
+import { Demand, KeyDistribution, MapShape, ShareGroups, StreamConditions } from './model';
 import { BILLING } from './prices';
 import { SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND } from '../core';
 
@@ -8,6 +8,21 @@ export interface SimulationInput {
   readonly keys: KeyDistribution;
   /** Minutes after which a minute's metrics are visible to a policy. */
   readonly metricLagMinutes: number;
+  /**
+   * Bursts inside the minute and shared-throughput readers.
+   * @default STEADY: a steady rate, no readers
+   */
+  readonly conditions?: StreamConditions;
+  /**
+   * How many times a producer tries a refused record (1 to 20); CloudWatch counts every refused attempt.
+   * @default 1
+   */
+  readonly producerAttempts?: number;
+  /**
+   * Minutes an UpdateShardCount to a multiple of 25 % of the current count takes (other targets take longer).
+   * @default MODEL.updateShardCountMinutes
+   */
+  readonly resizeMinutes?: number;
 }
 
 /** What a policy did over the trace, before it is priced. */
@@ -18,6 +33,8 @@ export interface PolicyOutcome {
   readonly shardHours: number;
   readonly scalingActions: number;
   readonly updateShardCountCalls: number;
+  /** Minutes in which the shared read limits refused any GetRecords call (the reads were delayed, not lost). */
+  readonly readThrottledMinutes: number;
 }
 
 export interface TimelineRow {
@@ -50,10 +67,16 @@ export class Accumulator {
   private throttledBytes = 0;
   private throttledMinutes = 0;
   private shardMinutes = 0;
+  private readThrottledMinutes = 0;
   constructor(private readonly input: SimulationInput, private readonly name: string, private readonly mode: Usage['mode'] = 'provisioned') {}
 
-  public minute(m: number, throttledBytes: number, acceptedRecords: number, acceptedBytes: number, shards: number): void {
+  public minute(
+    m: number, throttledBytes: number, acceptedRecords: number, acceptedBytes: number, shards: number,
+    reads: { readonly getRecordsCalls: number; readonly readThrottledCalls: number } = { getRecordsCalls: 0, readThrottledCalls: 0 },
+  ): void {
     const demand = this.input.demand[m];
+    // As with writes, a billionth of the minute's calls is floating-point noise.
+    if (reads.readThrottledCalls > 1e-9 * reads.getRecordsCalls) this.readThrottledMinutes++;
     this.demandBytes += demand.bytesPerSecond * 60;
     this.throttledBytes += throttledBytes;
     // A millionth of the minute's demand is floating-point noise, not throttling.
@@ -77,6 +100,7 @@ export class Accumulator {
         shardHours: round(this.shardMinutes / 60, 2),
         scalingActions: this.scalingActions,
         updateShardCountCalls,
+        readThrottledMinutes: this.readThrottledMinutes,
       },
       usage: {
         mode: this.mode,

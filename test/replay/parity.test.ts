@@ -44,9 +44,11 @@ function simulatorFirstStep(shards: number, traffic: StreamTraffic, preset: Pres
   const planner = corePolicy(preset, false, 64).plan({
     minute: 200,
     now: NOW,
+    status: 'ACTIVE',
     shards: uniformShards(shards),
     visibleMinutes: history.length,
     recent: (count) => history.slice(-count),
+    between: (start, end) => history.slice(start, end),
     updateShardCountCalls: [],
   });
   return planner?.(uniformShards(shards), 0);

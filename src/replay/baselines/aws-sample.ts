@@ -1,4 +1,4 @@
-import { resize, usage } from './usage';
+import { isActive, resize, usage } from './usage';
 import { ProvisionedPolicy } from '../engine';
 
 /**
@@ -12,6 +12,7 @@ export function awsSamplePolicy(): ProvisionedPolicy {
     name: 'aws-sample',
     shardLevelMetrics: false,
     plan(view) {
+      if (!isActive(view)) return undefined;
       if (view.minute % 5 !== 0) return undefined;
       const n = view.shards.length;
       const periods: number[] = [];

@@ -1,9 +1,10 @@
-import { acceptedFraction, MODEL, shardsNeeded } from '../model';
+import { acceptedFraction, MODEL, readRefusedShare, shardsNeeded, STEADY } from '../model';
 import { Accumulator, capacityInBytes, Simulation, SimulationInput, TimelineRow } from '../outcome';
 
 /**
  * On-Demand Standard: capacity of max(4 MiB/s, twice the peak of the previous 30 days), adapting 15 minutes after a
- * new peak; it starts with capacity for twice the first 24 hours' peak.
+ * new peak; it starts with capacity for twice the first 24 hours' peak. Bursts inside a minute above the capacity are
+ * throttled as on a shard; shared-throughput readers get the read limits of the capacity's shard-equivalents.
  */
 export function simulateOnDemand(input: SimulationInput): Simulation {
   const acc = new Accumulator(input, 'on-demand', 'on-demand');
@@ -16,6 +17,7 @@ export function simulateOnDemand(input: SimulationInput): Simulation {
   // Peaks the service has seen, visible to its capacity once they are onDemandAdaptMinutes old.
   const peakBytes = new SlidingMax(MODEL.onDemandPeakWindowMinutes);
   const peakRecords = new SlidingMax(MODEL.onDemandPeakWindowMinutes);
+  const conditions = input.conditions ?? STEADY;
   for (let m = 0; m < input.demand.length; m++) {
     const seen = m - MODEL.onDemandAdaptMinutes;
     if (seen >= 0) {
@@ -25,14 +27,17 @@ export function simulateOnDemand(input: SimulationInput): Simulation {
     const capBytes = Math.max(MODEL.onDemandMinBytesPerSecond, 2 * Math.max(initial.bytes, peakBytes.max(seen)));
     const capRecords = Math.max(MODEL.onDemandMinRecordsPerSecond, 2 * Math.max(initial.records, peakRecords.max(seen)));
     const d = input.demand[m];
-    const accepted = acceptedFraction(d, capBytes, capRecords);
+    const accepted = acceptedFraction(d, capBytes, capRecords, conditions.burstiness);
     const throttledBytes = d.bytesPerSecond * 60 * (1 - accepted);
-    acc.minute(m, throttledBytes, d.recordsPerSecond * 60 * accepted, d.bytesPerSecond * 60 * accepted, 0);
+    const shardEquivalents = shardsNeeded({ bytesPerSecond: capBytes, recordsPerSecond: capRecords });
+    const getRecordsCalls = conditions.readers * 60 * shardEquivalents;
+    const readThrottledCalls = getRecordsCalls * readRefusedShare((d.bytesPerSecond * accepted) / shardEquivalents, conditions.readers);
+    acc.minute(m, throttledBytes, d.recordsPerSecond * 60 * accepted, d.bytesPerSecond * 60 * accepted, 0, { getRecordsCalls, readThrottledCalls });
     timeline.push({
       minute: m,
       demandBytesPerSecond: d.bytesPerSecond,
       demandRecordsPerSecond: d.recordsPerSecond,
-      openShards: shardsNeeded({ bytesPerSecond: capBytes, recordsPerSecond: capRecords }),
+      openShards: shardEquivalents,
       throttledBytes,
       shareGroups: [],
       capacityBytesPerSecond: capacityInBytes(capBytes, capRecords, d),

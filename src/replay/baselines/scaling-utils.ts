@@ -1,4 +1,4 @@
-import { resize, usage } from './usage';
+import { isActive, resize, usage } from './usage';
 import { Decision, nextStep, ShardRange, UPDATE_SHARD_COUNT_CALLS_PER_DAY } from '../../core';
 import { ProvisionedPolicy } from '../engine';
 
@@ -20,6 +20,7 @@ export function scalingUtilsPolicy(): ProvisionedPolicy {
     name: 'scaling-utils',
     shardLevelMetrics: false,
     plan(view) {
+      if (!isActive(view)) return undefined;
       const n = view.shards.length;
       if (inProgress !== undefined && inProgress !== n) return planner(inProgress, n);
       inProgress = undefined;

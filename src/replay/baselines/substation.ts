@@ -1,4 +1,4 @@
-import { resize, usage } from './usage';
+import { isActive, resize, usage } from './usage';
 import { ProvisionedPolicy } from '../engine';
 
 /** brexhq/substation autoscale: 1-minute usage >= 0.7 for 5 of 5 out, <= 0.35 for 60 of 60 in, by tier; cooldowns 3 and 30 minutes. */
@@ -10,6 +10,7 @@ export function substationPolicy(): ProvisionedPolicy {
     name: 'substation',
     shardLevelMetrics: false,
     plan(view) {
+      if (!isActive(view)) return undefined;
       const n = view.shards.length;
       const last = (k: number) => view.recent(k).map((metric) => usage(metric, n));
       if (view.minute >= outCoolUntil && view.visibleMinutes >= 5 && last(5).every((u) => u >= 0.7)) {
