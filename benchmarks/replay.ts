@@ -9,7 +9,7 @@ import { isCandidate, PolicyResult, Recommendation } from '../src/replay/advisor
 import { AUTOSCALER } from '../src/replay/costs';
 import { MODEL } from '../src/replay/model';
 import { DEFAULT_REGION, priceTable } from '../src/replay/prices';
-import { DEFAULT_OPTIONS, plan, replay } from '../src/replay/replay';
+import { DEFAULT_OPTIONS, plan, PolicyName, replay } from '../src/replay/replay';
 import { chartFile, frontierSvg, timelineSvg } from '../src/replay/report';
 import { parseTrace, Trace } from '../src/replay/trace';
 
@@ -30,6 +30,12 @@ const SPEED_MINUTES = 60 * 24 * 60;
 const CHARTED = ['balanced', 'on-demand', 'aws-sample', 'oracle'];
 
 interface Row { trace: string; scaling: string; peakMiBps: number; minutes: number; results: PolicyResult[]; recommendation: Recommendation }
+
+/** The resize duration the sensitivity section compares with the default, and the policies it affects. */
+const SLOW_RESIZE_MINUTES = 10;
+const bytesBind = SCALINGS[0];
+const RESIZING: PolicyName[] = ['economy', 'balanced', 'safe', 'aws-sample', 'scaling-utils', 'substation'];
+interface Sensitivity { trace: string; results: PolicyResult[] }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -78,19 +84,26 @@ function main(): void {
   }
   const benchSeconds = (Date.now() - started) / 1000;
 
+  // Sensitivity: the same traces (bytes bind) with every UpdateShardCount taking SLOW_RESIZE_MINUTES (twice that off 25 % steps).
+  const sensitivity: Sensitivity[] = files.map((file) => {
+    const trace = parseTrace(fs.readFileSync(path.join(TRACES, file), 'utf8'), file);
+    const options = { ...DEFAULT_OPTIONS, peakMiBps: bytesBind.peakMiBps, recordBytes: bytesBind.recordBytes, policies: RESIZING };
+    return { trace: file, results: replay(trace, { ...options, resizeMinutes: SLOW_RESIZE_MINUTES }).map((r) => r.result) };
+  });
+
   // Speed: the first 60 days of the longest trace, at 1-minute steps, every policy.
   const longest = files.map((f) => parseTrace(fs.readFileSync(path.join(TRACES, f), 'utf8'), f)).sort((a, b) => b.minutes.length - a.minutes.length)[0];
   const sixtyDays: Trace = { ...longest, minutes: longest.minutes.slice(0, SPEED_MINUTES) };
   const speedStart = process.hrtime.bigint();
   replay(sixtyDays, DEFAULT_OPTIONS);
   const speedSeconds = Number(process.hrtime.bigint() - speedStart) / 1e9;
-  fs.writeFileSync(path.join(DOCS, 'benchmarks.md'), render(rows, benchSeconds, { speedSeconds, minutes: sixtyDays.minutes.length }));
+  fs.writeFileSync(path.join(DOCS, 'benchmarks.md'), render(rows, benchSeconds, { speedSeconds, minutes: sixtyDays.minutes.length }, sensitivity));
   process.stdout.write(`wrote docs/benchmarks.md (${rows.length} runs in ${benchSeconds.toFixed(1)} s; 60-day speed run ${speedSeconds.toFixed(2)} s)\n`);
 }
 
 interface Speed { speedSeconds: number; minutes: number }
 
-function render(rows: Row[], benchSeconds: number, speed: Speed): string {
+function render(rows: Row[], benchSeconds: number, speed: Speed, sensitivity: readonly Sensitivity[]): string {
   const get = (row: Row, policy: string) => row.results.find((r) => r.policy === policy)!;
   const balancedThrottle = rows.map((r) => get(r, 'balanced').throttledBytesPct);
   const balancedVsOracle = rows.map((r) => get(r, 'balanced').costUsd / get(r, 'oracle').costUsd);
@@ -148,6 +161,21 @@ function render(rows: Row[], benchSeconds: number, speed: Speed): string {
     lines.push('', `![cost against throttling](${base}-frontier.svg)`, '', CHARTED.map((p) => `![${p}](${base}-${p}.svg)`).join('\n'), '');
   }
   lines.push(
+    '## Sensitivity to how long a resize takes',
+    '',
+    'The UpdateShardCount API reference says a resize finishes within "a few minutes" depending on the stream, that targets at',
+    'multiples of 25 % of the current count are fastest and that any other target "takes longer", without a figure. The replay',
+    `takes ${MODEL.updateShardCountMinutes} minutes (\`--resize-minutes\`) for a 25 % step and ${MODEL.otherTargetResizeFactor}x that for any other target; the`,
+    `${MODEL.otherTargetResizeFactor}x is an assumption. Below, the same traces (${bytesBind.name}) with \`--resize-minutes ${SLOW_RESIZE_MINUTES}\` (so ${SLOW_RESIZE_MINUTES * MODEL.otherTargetResizeFactor} minutes`,
+    `off 25 % steps), against the results above; reproduce one with \`cdk-kinesis-autoscaling replay TRACE --peak-mib ${bytesBind.peakMiBps} --resize-minutes ${SLOW_RESIZE_MINUTES}\`.`,
+    '',
+    `| trace | policy | throttled bytes %, ${MODEL.updateShardCountMinutes} min | throttled bytes %, ${SLOW_RESIZE_MINUTES} min | shard-hours, ${MODEL.updateShardCountMinutes} min | shard-hours, ${SLOW_RESIZE_MINUTES} min |`,
+    '|---|---|---:|---:|---:|---:|',
+    ...sensitivity.flatMap((s) => s.results.map((slow) => {
+      const base = rows.find((r) => r.trace === s.trace && r.scaling === bytesBind.name)!.results.find((r) => r.policy === slow.policy)!;
+      return `| ${s.trace} | ${slow.policy} | ${base.throttledBytesPct.toFixed(3)} | ${slow.throttledBytesPct.toFixed(3)} | ${base.shardHours.toFixed(1)} | ${slow.shardHours.toFixed(1)} |`;
+    })),
+    '',
     '## The model and its assumptions',
     '',
     '- Trace: `timestamp,value` rows; each sample holds until the next timestamp, the last for one interval; 1-minute steps.',
@@ -156,9 +184,17 @@ function render(rows: Row[], benchSeconds: number, speed: Speed): string {
     '  not replayed (Kinesis developer guide, "Quotas and limits").',
     `- A policy sees a minute's metrics ${DEFAULT_OPTIONS.metricLagMinutes} minutes after it (CloudWatch publishes Kinesis metrics with a lag of 1 to 3 minutes).`,
     '  It sees accepted bytes and records and throttled records, as CloudWatch reports them; shard-level metrics only if it enables them.',
-    `- UpdateShardCount takes effect ${MODEL.updateShardCountMinutes} minutes after the call (the old shards serve until then), at most 10`,
+    `- UpdateShardCount takes effect ${MODEL.updateShardCountMinutes} minutes after the call to a multiple of 25 % of the current count and`,
+    `  ${MODEL.otherTargetResizeFactor}x as long to any other target (the old shards serve until then; see the sensitivity section), at most 10`,
     '  calls per rolling 24 hours and 2x / half per call (API reference). SplitShard and MergeShards take about 30 s each, one at a',
-    `  time: ${MODEL.reshardOperationsPerMinute} per minute, effective the next minute.`,
+    `  time: ${MODEL.reshardOperationsPerMinute} per minute, effective the next minute. While the stream is UPDATING our presets still tick`,
+    '  every minute (the core then starts nothing) and keep the memory the core returns; the baselines act only when it is ACTIVE.',
+    '- Writes are steady within each minute here (`--burstiness 1`); with `--burstiness F` each second\'s rate on a shard is uniform on',
+    '  [(2 - F) x average, F x average] and the seconds above the limit lose their excess, so CloudWatch\'s minute sums stay under',
+    '  capacity while writes are throttled. Producers try a refused record once (`--retries 1`); with N attempts CloudWatch reports',
+    '  N refusals per refused record (every retry assumed refused, the shard staying saturated for the minute).',
+    `- One shared-throughput reader (\`--readers ${DEFAULT_OPTIONS.costs.readers}\`) reads every accepted byte and polls each shard once a second; a shard serves`,
+    '  2 MiB/s and 5 GetRecords calls/s to its readers together, and refuses the excess share of calls (reads are delayed, not lost).',
     `- On-Demand Standard: capacity max(4 MiB/s, 2x the previous 30 days' peak), adapting ${MODEL.onDemandAdaptMinutes} minutes after a new`,
     '  peak; it starts with capacity for twice the first 24 hours\' peak (developer guide, "On-demand mode").',
     '- Warm start: provisioned policies start with the shards the first hour\'s peak needs at 100 % of the limits.',

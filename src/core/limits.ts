@@ -9,7 +9,7 @@ export const MIB = 1024 * 1024;
 export const SHARD_WRITE_BYTES_PER_SECOND = MIB;
 export const SHARD_WRITE_RECORDS_PER_SECOND = 1000;
 
-/** Shared-throughput reads: each shard serves 2 MiB/s and 5 GetRecords calls/s to all its polling readers together. */
+/** Shared-throughput readers of a shard together get 2 MiB/s and 5 GetRecords calls/s; enhanced fan-out is separate. */
 export const SHARD_READ_BYTES_PER_SECOND = 2 * MIB;
 export const SHARD_READ_CALLS_PER_SECOND = 5;
 

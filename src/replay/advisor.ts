@@ -13,6 +13,8 @@ export interface PolicyResult {
   /** `costUsd` scaled to a 730-hour month. */
   readonly monthlyCostUsd: number;
   readonly costBreakdown: CostBreakdown;
+  /** Minutes in which shared-throughput readers had GetRecords calls refused (reads delayed, not lost). */
+  readonly readThrottledMinutes: number;
 }
 
 export interface Recommendation {

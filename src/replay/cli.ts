@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { parseArgs, ParseArgsConfig } from 'util';
 import { ImportClients, ImportError, importTrace, MAX_IMPORT_DAYS } from './import';
+import { MODEL } from './model';
 import { DEFAULT_REGION, PriceError, priceTable, PRICE_TABLES } from './prices';
 import { DEFAULT_OPTIONS, peakOf, plan, POLICY_NAMES, PolicyName, ReplayOptions } from './replay';
 import { htmlReport, recommendationText, resultsTable, timelineCsv } from './report';
@@ -57,11 +58,19 @@ options:
   --policy NAME          replay only these policies (repeatable): ${POLICY_NAMES.join(', ')}
   --region R             prices of this region (built in: ${Object.keys(PRICE_TABLES).join(', ')}; default ${DEFAULT_REGION})
   --prices FILE.json     prices from a file instead (every field of the built-in table, with source and retrieved)
-  --readers N            shared-throughput readers, billed per GB read on On-Demand (default 1)
+  --readers N            shared-throughput (GetRecords) readers, each reading every byte once, 0 to 100 (default 1):
+                         billed per GB read on On-Demand, and polling every shard once a second against its
+                         2 MiB/s and 5 calls/s read limits (read-throttled minutes count the refusals)
   --efo-consumers N      enhanced fan-out consumers (default 0)
   --shard-level-metrics  our autoscaler reads shard-level metrics (billed per shard and metric)
   --metric-lag MIN       minutes before a minute's metrics are visible to a policy (default 2)
   --hot-key-share F      share of traffic on one partition key, 0 to under 1 (default 0)
+  --burstiness F         per-second peak over the minute's average, 1 to 2 (default 1, a steady rate): each second's
+                         rate is uniform on [(2-F)*average, F*average], so a minute can throttle below its limit
+  --retries N            attempts producers make per refused record, 1 to 20 (default 1); CloudWatch counts every
+                         refused attempt in WriteProvisionedThroughputExceeded, so policies see N times the refusals
+  --resize-minutes M     minutes UpdateShardCount takes to a multiple of 25 % of the current count, 1 to 60
+                         (default ${MODEL.updateShardCountMinutes}); other targets take ${MODEL.otherTargetResizeFactor}x as long
   --json                 print one JSON object: { ..., recommendation, results }
   --timeline FILE        write one CSV row per policy and minute
   --report FILE.html     write a self-contained HTML report
@@ -135,6 +144,9 @@ const REPLAY_OPTIONS = {
   'shard-level-metrics': { type: 'boolean' },
   'metric-lag': { type: 'string' },
   'hot-key-share': { type: 'string' },
+  'burstiness': { type: 'string' },
+  'retries': { type: 'string' },
+  'resize-minutes': { type: 'string' },
   'json': { type: 'boolean' },
   'timeline': { type: 'string' },
   'report': { type: 'string' },
@@ -168,6 +180,9 @@ function runReplay(argv: readonly string[], io: CommandIo): number {
   const metricLag = whole('metric-lag', values['metric-lag'], 0, 60);
   const hotKeyShare = num('hot-key-share', values['hot-key-share'], (n) => n >= 0 && n < 1, 'a number from 0 up to (not including) 1');
   const readers = whole('readers', values.readers, 0, 100);
+  const burstiness = num('burstiness', values.burstiness, (n) => n >= 1 && n <= 2, 'a number from 1 to 2 (the per-second peak over the minute average)');
+  const retries = whole('retries', values.retries, 1, 20);
+  const resizeMinutes = whole('resize-minutes', values['resize-minutes'], 1, 60);
   const efoConsumers = whole('efo-consumers', values['efo-consumers'], 0, 50);
   const policies: PolicyName[] = [];
   for (const name of values.policy ?? []) {
@@ -190,7 +205,10 @@ function runReplay(argv: readonly string[], io: CommandIo): number {
     hotKeyShare: hotKeyShare ?? DEFAULT_OPTIONS.hotKeyShare,
     policies: policies.length > 0 ? [...new Set(policies)] : POLICY_NAMES,
     shardLevelMetrics: values['shard-level-metrics'] ?? false,
-    costs: { prices, readers: readers ?? 1, efoConsumers: efoConsumers ?? 0 },
+    burstiness: burstiness ?? DEFAULT_OPTIONS.burstiness,
+    producerAttempts: retries ?? DEFAULT_OPTIONS.producerAttempts,
+    resizeMinutes: resizeMinutes ?? DEFAULT_OPTIONS.resizeMinutes,
+    costs: { prices, readers: readers ?? DEFAULT_OPTIONS.costs.readers, efoConsumers: efoConsumers ?? DEFAULT_OPTIONS.costs.efoConsumers },
   };
   const peak = peakOf(trace, options);
   if (trace.format === 'relative' && (peak * MIB) / options.recordBytes > MAX_SHARDS_PER_STREAM * SHARD_WRITE_RECORDS_PER_SECOND) {
@@ -205,6 +223,8 @@ function runReplay(argv: readonly string[], io: CommandIo): number {
   const results = replayed.map((r) => r.result);
   const recordNote = trace.format === 'measured' ? 'measured record sizes' : `${options.recordBytes}-byte records`;
   const peakText = `peak ${round(peak)} MiB/s`;
+  const modelText = `${options.costs.readers} reader(s), per-second peak ${options.burstiness}x the minute average, `
+    + `${options.producerAttempts} producer attempt(s), resizes of ${options.resizeMinutes} minutes to 25 % steps`;
   if (values.json) {
     io.stdout(`${JSON.stringify({
       trace: tracePath,
@@ -219,17 +239,21 @@ function runReplay(argv: readonly string[], io: CommandIo): number {
       shardLevelMetrics: options.shardLevelMetrics,
       recommendation: recommendation ?? null,
       results,
+      burstiness: options.burstiness,
+      retries: options.producerAttempts,
+      resizeMinutes: options.resizeMinutes,
     })}\n`);
   } else {
     io.stdout(`${recommendationText(recommendation, maxThrottlePct)}\n`
-      + `${path.basename(tracePath)}: ${trace.minutes.length} minutes, ${peakText}, ${recordNote}; prices ${prices.region}\n\n${resultsTable(results)}\n`);
+      + `${path.basename(tracePath)}: ${trace.minutes.length} minutes, ${peakText}, ${recordNote}; prices ${prices.region}\n`
+      + `model: ${modelText}\n\n${resultsTable(results)}\n`);
   }
   if (values.timeline) io.writeFile(values.timeline, timelineCsv(replayed));
   if (values.report) {
     io.writeFile(values.report, htmlReport({
       traceName: path.basename(tracePath),
       subtitle: `${trace.minutes.length.toLocaleString('en-US')} minutes from ${new Date(trace.startMs).toISOString().slice(0, 16).replace('T', ' ')} UTC, `
-        + `${peakText}, ${recordNote}, metrics visible after ${options.metricLagMinutes} minutes`,
+        + `${peakText}, ${recordNote}, metrics visible after ${options.metricLagMinutes} minutes; ${modelText}`,
       startMs: trace.startMs,
       maxThrottlePct,
       prices,

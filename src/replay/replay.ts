@@ -1,11 +1,15 @@
 import { PolicyResult, recommend, Recommendation, TUNED_PREFIX } from './advisor';
+import { awsSamplePolicy } from './baselines/aws-sample';
+import { simulateOnDemand } from './baselines/on-demand';
+import { scalingUtilsPolicy } from './baselines/scaling-utils';
+import { simulateFixedPeak, simulateOracle } from './baselines/schedules';
+import { substationPolicy } from './baselines/substation';
+import { corePolicy } from './core-policy';
 import { AutoscalerRun, costOf, CostOptions, monthly, totalOf } from './costs';
-import { Demand, KeyDistribution, UNIFORM } from './model';
+import { ProvisionedPolicy, simulateProvisioned } from './engine';
+import { Demand, KeyDistribution, MODEL, UNIFORM } from './model';
+import { Simulation, SimulationInput, TimelineRow } from './outcome';
 import { DEFAULT_REGION, priceTable } from './prices';
-import {
-  awsSamplePolicy, corePolicy, ProvisionedPolicy, Simulation, SimulationInput, simulateFixedPeak, simulateOnDemand, simulateOracle,
-  simulateProvisioned, scalingUtilsPolicy, substationPolicy, TimelineRow,
-} from './simulator';
 import { Trace } from './trace';
 import { MAX_SHARDS_PER_STREAM, MIB, PresetName } from '../core';
 
@@ -30,6 +34,16 @@ export interface ReplayOptions {
   readonly policies: readonly PolicyName[];
   /** Our autoscaler reads (and the stream bills) shard-level metrics; always so when keys are skewed. */
   readonly shardLevelMetrics: boolean;
+  /** Per-second peak over the minute average, 1 to 2 (see StreamConditions). */
+  readonly burstiness: number;
+  /** How many times producers try a refused record, 1 to 20: CloudWatch counts each refused attempt. */
+  readonly producerAttempts: number;
+  /** Minutes an UpdateShardCount to a multiple of 25 % of the current count takes; other targets take longer. */
+  readonly resizeMinutes: number;
+  /**
+   * Prices, and `costs.readers`: the shared-throughput readers, each reading every byte once. One number serves both
+   * the On-Demand read bill and the read model (GetRecords bytes, calls and refusals against each shard's limits).
+   */
   readonly costs: CostOptions;
 }
 
@@ -41,6 +55,9 @@ export const DEFAULT_OPTIONS: ReplayOptions = {
   hotKeyShare: 0,
   policies: POLICY_NAMES,
   shardLevelMetrics: false,
+  burstiness: 1,
+  producerAttempts: 1,
+  resizeMinutes: MODEL.updateShardCountMinutes,
   costs: { prices: priceTable(DEFAULT_REGION), readers: 1, efoConsumers: 0 },
 };
 
@@ -101,7 +118,14 @@ export function plan(trace: Trace, options: ReplayOptions, maxThrottlePct: numbe
 
 function inputOf(trace: Trace, options: ReplayOptions): SimulationInput {
   const keys: KeyDistribution = { ...UNIFORM, hotKeyShare: options.hotKeyShare };
-  return { demand: demandOf(trace, options), keys, metricLagMinutes: options.metricLagMinutes };
+  return {
+    demand: demandOf(trace, options),
+    keys,
+    metricLagMinutes: options.metricLagMinutes,
+    conditions: { burstiness: options.burstiness, readers: options.costs.readers },
+    producerAttempts: options.producerAttempts,
+    resizeMinutes: options.resizeMinutes,
+  };
 }
 
 /** Our presets read shard-level metrics when asked to, and when keys are skewed, which is when a hot shard can exist. */
@@ -136,7 +160,7 @@ function run(name: string, policy: ProvisionedPolicy, input: SimulationInput, op
 function price(simulation: Simulation, options: ReplayOptions, autoscaler?: AutoscalerRun): Replayed {
   const breakdown = costOf(simulation.usage, options.costs, autoscaler);
   const costUsd = totalOf(breakdown);
-  const { policy, throttledBytesPct, throttledMinutes, shardHours, scalingActions, updateShardCountCalls } = simulation.outcome;
+  const { policy, throttledBytesPct, throttledMinutes, shardHours, scalingActions, updateShardCountCalls, readThrottledMinutes } = simulation.outcome;
   return {
     result: {
       policy,
@@ -148,6 +172,7 @@ function price(simulation: Simulation, options: ReplayOptions, autoscaler?: Auto
       updateShardCountCalls,
       monthlyCostUsd: round(monthly(costUsd, simulation.usage.minutes), 2),
       costBreakdown: Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, round(v, 4)])) as unknown as typeof breakdown,
+      readThrottledMinutes,
     },
     timeline: simulation.timeline,
   };

@@ -1,4 +1,4 @@
-import { TimelineRow } from './simulator';
+import { TimelineRow } from './outcome';
 
 /** Minutes that throttled less than a millionth of their demand are floating-point noise (as the simulator counts). */
 export function throttledMinute(row: TimelineRow): boolean {

@@ -1,9 +1,9 @@
 import { dominated, isCandidate, PolicyResult, Recommendation } from './advisor';
 import { AUTOSCALER, CostBreakdown } from './costs';
 import { expandShares } from './model';
+import { TimelineRow } from './outcome';
 import { PriceTable, priceRows } from './prices';
 import { CHART, CHART_BUCKETS, throttledMinute, zoomControls, zoomData, zoomDataElement, zoomScriptElement } from './report-zoom';
-import { TimelineRow } from './simulator';
 
 export { CHART_BUCKETS, throttledMinute };
 
@@ -40,11 +40,11 @@ export function recommendationText(r: Recommendation | undefined, maxThrottlePct
 export function resultsTable(results: readonly PolicyResult[]): string {
   const beaten = dominated(results);
   const onDemand = results.find((r) => r.policy === 'on-demand');
-  const header = ['policy', 'throttled bytes %', 'throttled minutes', 'shard-hours', 'cost USD', 'USD/month', 'vs On-Demand', 'scaling actions', 'UpdateShardCount calls', 'note'];
+  const header = ['policy', 'throttled bytes %', 'throttled minutes', 'shard-hours', 'cost USD', 'USD/month', 'vs On-Demand', 'scaling actions', 'UpdateShardCount calls', 'read-throttled minutes', 'note'];
   const rows = results.map((r) => [
     r.policy, r.throttledBytesPct.toFixed(3), String(r.throttledMinutes), r.shardHours.toFixed(1), r.costUsd.toFixed(2), r.monthlyCostUsd.toFixed(2),
     onDemand && onDemand.costUsd > 0 ? `${(r.costUsd / onDemand.costUsd).toFixed(2)}x` : '-',
-    String(r.scalingActions), String(r.updateShardCountCalls),
+    String(r.scalingActions), String(r.updateShardCountCalls), String(r.readThrottledMinutes),
     r.policy === 'oracle' ? 'bound, not an option' : beaten.has(r.policy) ? 'beaten on cost and throttling' : isCandidate(r.policy) ? '' : 'baseline',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

@@ -16,6 +16,7 @@ function result(policy: string, throttledBytesPct: number, costUsd: number): Pol
     updateShardCountCalls: 0,
     monthlyCostUsd: costUsd * 10,
     costBreakdown: ZERO,
+    readThrottledMinutes: 0,
   };
 }
 

@@ -22,12 +22,12 @@ test('--json prints the recommendation next to every policy\'s result, in the do
   expect(code).toBe(0);
   const report = JSON.parse(stdout);
   expect(Object.keys(report)).toEqual(['trace', 'format', 'minutes', 'peakMiBps', 'recordBytes', 'region', 'maxThrottlePct', 'readers',
-    'efoConsumers', 'shardLevelMetrics', 'recommendation', 'results']);
+    'efoConsumers', 'shardLevelMetrics', 'recommendation', 'results', 'burstiness', 'retries', 'resizeMinutes']);
   expect(report).toMatchObject({ trace: 'wave.csv', format: 'relative', minutes: 2880, peakMiBps: 32, recordBytes: 2048, region: 'us-east-1', maxThrottlePct: 0.1 });
   expect(report.results.map((r: { policy: string }) => r.policy).slice(0, 9)).toEqual(
     ['economy', 'balanced', 'safe', 'aws-sample', 'scaling-utils', 'substation', 'on-demand', 'fixed-peak', 'oracle']);
   expect(Object.keys(report.results[0])).toEqual(['policy', 'throttledBytesPct', 'throttledMinutes', 'shardHours', 'costUsd', 'scalingActions',
-    'updateShardCountCalls', 'monthlyCostUsd', 'costBreakdown']);
+    'updateShardCountCalls', 'monthlyCostUsd', 'costBreakdown', 'readThrottledMinutes']);
   expect(Object.keys(report.recommendation)).toEqual(['policy', 'throttledBytesPct', 'costUsd', 'monthlyCostUsd', 'savingsVsOnDemandPct', 'reason']);
   expect(report.results.map((r: { policy: string }) => r.policy)).toContain(report.recommendation.policy);
 });
@@ -43,6 +43,26 @@ test('each result\'s cost is the sum of its breakdown', async () => {
   expect(balanced.costBreakdown.efoConsumerShardHours).toBeGreaterThan(0);
   const onDemand = report.results.find((r: { policy: string }) => r.policy === 'on-demand');
   expect(onDemand.costBreakdown.onDemandDataRetrieved).toBeGreaterThan(0);
+});
+
+test('--burstiness, --retries, --resize-minutes and --readers reach the replay and its JSON', async () => {
+  const args = ['replay', 'wave.csv', '--json', '--policy', 'balanced', '--policy', 'fixed-peak'];
+  const steady = JSON.parse((await run(args)).stdout);
+  const modelled = JSON.parse((await run([...args, '--burstiness', '1.8', '--retries', '3', '--resize-minutes', '10', '--readers', '6'])).stdout);
+  expect(steady).toMatchObject({ burstiness: 1, retries: 1, resizeMinutes: 3, readers: 1 });
+  expect(modelled).toMatchObject({ burstiness: 1.8, retries: 3, resizeMinutes: 10, readers: 6 });
+  const balanced = (report: { results: Array<{ policy: string; throttledBytesPct: number; readThrottledMinutes: number }> }) =>
+    report.results.find((r) => r.policy === 'balanced')!;
+  expect(balanced(steady).readThrottledMinutes).toBe(0);
+  // Six readers poll more often than a shard's 5 calls/s: every minute is read-throttled.
+  expect(balanced(modelled).readThrottledMinutes).toBe(modelled.minutes);
+  expect(balanced(modelled).throttledBytesPct).toBeGreaterThan(balanced(steady).throttledBytesPct);
+});
+
+test('--help explains the model options and that --readers serves both the read bill and the read model', async () => {
+  const { stdout } = await run(['replay', '--help']);
+  for (const option of ['--burstiness F', '--retries N', '--resize-minutes M', '--readers N']) expect(stdout).toContain(option);
+  expect(stdout).toMatch(/--readers N[\s\S]*billed per GB read on On-Demand, and polling every shard once a second/);
 });
 
 test('--policy selects policies and the options scale the trace', async () => {
@@ -61,7 +81,7 @@ test('a measured trace replays at its real rates and record sizes', async () => 
 test('without --json, the recommendation first, then a readable table', async () => {
   const { stdout } = await run(['replay', 'wave.csv', '--policy', 'balanced', '--policy', 'on-demand']);
   expect(stdout).toMatch(/^Recommendation: [a-z-.0-9]+: \$[\d.]+\/month, [\d.]+ % of bytes throttled, -?[\d.]+ % vs On-Demand\n {2}\S/);
-  expect(stdout).toMatch(/\nwave\.csv: 2880 minutes, peak 32 MiB\/s, 2048-byte records; prices us-east-1\n\npolicy +throttled bytes %/);
+  expect(stdout).toMatch(/\nwave\.csv: 2880 minutes, peak 32 MiB\/s, 2048-byte records; prices us-east-1\nmodel: 1 reader\(s\), per-second peak 1x the minute average, 1 producer attempt\(s\), resizes of 3 minutes to 25 % steps\n\npolicy +throttled bytes %/);
   expect(stdout).toMatch(/\nbalanced +\d+\.\d{3} /);
 });
 
@@ -125,6 +145,15 @@ test.each([
   [['replay', 'wave.csv', '--json=yes'], 2, 'error: --json takes no value'],
   [['replay', 'wave.csv', '--max-throttle-pct', '101'], 2, 'error: --max-throttle-pct must be a percentage from 0 to 100, received "101"'],
   [['replay', 'wave.csv', '--readers', '1.5'], 2, 'error: --readers must be a whole number from 0 to 100, received "1.5"'],
+  [['replay', 'wave.csv', '--readers', '101'], 2, 'error: --readers must be a whole number from 0 to 100, received "101"'],
+  [['replay', 'wave.csv', '--burstiness', '2.5'], 2, 'error: --burstiness must be a number from 1 to 2 (the per-second peak over the minute average), received "2.5"'],
+  [['replay', 'wave.csv', '--burstiness', '0.9'], 2, 'error: --burstiness must be a number from 1 to 2 (the per-second peak over the minute average), received "0.9"'],
+  [['replay', 'wave.csv', '--burstiness', 'high'], 2, 'error: --burstiness must be a number from 1 to 2 (the per-second peak over the minute average), received "high"'],
+  [['replay', 'wave.csv', '--retries', '0'], 2, 'error: --retries must be a whole number from 1 to 20, received "0"'],
+  [['replay', 'wave.csv', '--retries', '21'], 2, 'error: --retries must be a whole number from 1 to 20, received "21"'],
+  [['replay', 'wave.csv', '--retries', '2.5'], 2, 'error: --retries must be a whole number from 1 to 20, received "2.5"'],
+  [['replay', 'wave.csv', '--resize-minutes', '0'], 2, 'error: --resize-minutes must be a whole number from 1 to 60, received "0"'],
+  [['replay', 'wave.csv', '--resize-minutes', '61'], 2, 'error: --resize-minutes must be a whole number from 1 to 60, received "61"'],
   [['replay', 'wave.csv', '--efo-consumers', '51'], 2, 'error: --efo-consumers must be a whole number from 0 to 50, received "51"'],
   [['replay', 'wave.csv', '--region', 'mars-1'], 1, 'error: no built-in prices for region "mars-1": prices are built in only where every figure has a cited source (us-east-1); pass --prices FILE.json with the fields shardHour, putPayloadUnitPerMillion, onDemandStreamHour, onDemandWritePerGb, onDemandReadPerGb, efoConsumerShardHour, efoPerGb, onDemandEfoPerGb, getMetricDataPerThousandMetrics, customMetricMonth, lambdaPerMillionRequests, lambdaPerGbSecond, source and retrieved'],
   [['replay', 'wave.csv', '--report', '/missing/r.html'], 1, 'error: /missing/r.html cannot be written (its folder does not exist); nothing was run'],

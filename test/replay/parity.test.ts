@@ -2,7 +2,7 @@ import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { MergeShardsCommand, SplitShardCommand, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
 import { runTick } from '../../lambda/autoscaler/tick';
 import { MinuteMetrics, PresetName, Step, uniformShards } from '../../src/core';
-import { corePolicy } from '../../src/replay/simulator';
+import { corePolicy } from '../../src/replay/core-policy';
 import { answerFromTraffic, StreamTraffic } from '../lambda/fake-cloudwatch';
 import { mockedAws, mockStream } from '../lambda/mocked-aws';
 
@@ -44,10 +44,11 @@ function simulatorFirstStep(shards: number, traffic: StreamTraffic, preset: Pres
   const planner = corePolicy(preset, false, 64).plan({
     minute: 200,
     now: NOW,
+    status: 'ACTIVE',
     shards: uniformShards(shards),
     visibleMinutes: history.length,
     recent: (count) => history.slice(-count),
-    metricsBetween: (from, to) => history.slice(from, to),
+    between: (start, end) => history.slice(start, end),
     updateShardCountCalls: [],
   });
   return planner?.(uniformShards(shards), 0);

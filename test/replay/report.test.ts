@@ -1,10 +1,10 @@
 import { HTMLElement, parse } from 'node-html-parser';
 import { dominated } from '../../src/replay/advisor';
+import { TimelineRow } from '../../src/replay/outcome';
 import { priceTable } from '../../src/replay/prices';
 import { DEFAULT_OPTIONS, plan } from '../../src/replay/replay';
 import { Bucket, CHART_BUCKETS, downsample, htmlReport, throttledMinute, timelineSvg } from '../../src/replay/report';
 import { BUCKETIZE_JS, TIME_TICKS_JS, ZoomData } from '../../src/replay/report-zoom';
-import { TimelineRow } from '../../src/replay/simulator';
 import { Trace } from '../../src/replay/trace';
 
 const START = Date.UTC(2024, 0, 1);

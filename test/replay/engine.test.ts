@@ -1,7 +1,8 @@
 import { uniformShards } from '../../src/core';
+import { simulateOnDemand } from '../../src/replay/baselines/on-demand';
 import { Demand, expandShares, runMinute, runMinuteOnShape, shapeOf, UNIFORM } from '../../src/replay/model';
+import { SimulationInput } from '../../src/replay/outcome';
 import { demandOf, POLICY_NAMES, replay, DEFAULT_OPTIONS } from '../../src/replay/replay';
-import { SimulationInput, simulateOnDemand } from '../../src/replay/simulator';
 import { Trace } from '../../src/replay/trace';
 
 const MIB = 1024 * 1024;

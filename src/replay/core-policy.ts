@@ -1,0 +1,58 @@
+import { ProvisionedPolicy } from './engine';
+import {
+  EMPTY_MEMORY, MAX_SHARDS_PER_STREAM, Memory, METRIC_LAG_MINUTES, Observation, PresetName, resolveSettings, SEASONAL_LOOKAHEAD_MINUTES, tick,
+} from '../core';
+
+const MINUTE_MS = 60_000;
+const DAY_MINUTES = 24 * 60;
+
+/**
+ * Our policy: the exact scaling core the Lambda handler runs, with one of its presets. It ticks every minute with the
+ * stream's true status and keeps the whole memory the core returns for the next tick, as the handler does; so a
+ * policy instance serves one simulation.
+ */
+export function corePolicy(
+  preset: PresetName, shardLevelMetrics: boolean, maxShards = MAX_SHARDS_PER_STREAM, targetUtilization?: number,
+): ProvisionedPolicy {
+  const settings = resolveSettings({ minShards: 1, maxShards, preset, targetUtilization });
+  const window = settings.scaleInMinutes + METRIC_LAG_MINUTES;
+  let memory: Memory = EMPTY_MEMORY;
+  return {
+    name: preset,
+    shardLevelMetrics,
+    plan(view) {
+      const minutes = view.recent(window);
+      const first = view.visibleMinutes - minutes.length;
+      const newest = view.visibleMinutes - 1;
+      const shardMetric = view.shardMetric;
+      // Yesterday from the same minute on, with the look-ahead: only once a whole day of metrics exists.
+      const yesterday = newest - DAY_MINUTES;
+      const observation: Observation = {
+        minutes,
+        shardMinutes: shardMetric
+          ? Object.fromEntries(view.shards.map((s) => [s.shardId, minutes.map((_, i) => shardMetric(s.shardId, first + i) ?? {})]))
+          : undefined,
+        newestMinuteAt: newest >= 0 ? newest * MINUTE_MS : undefined,
+        sameTimeYesterday: yesterday >= 0 ? view.between(yesterday, yesterday + SEASONAL_LOOKAHEAD_MINUTES + 1) : undefined,
+      };
+      // The handler's own tick: one step per stream per tick, so the planner yields that step once.
+      const planned = tick({
+        observation,
+        memory,
+        shards: view.shards,
+        status: view.status,
+        mode: 'PROVISIONED',
+        settings,
+        now: view.now,
+      });
+      memory = planned.memory;
+      let step = planned.step;
+      if (!step) return undefined;
+      return () => {
+        const next = step;
+        step = undefined;
+        return next;
+      };
+    },
+  };
+}
