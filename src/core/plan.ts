@@ -43,10 +43,11 @@ export function nextStep(decision: Decision, shards: readonly ShardRange[], cont
   if (target > current) {
     if (context.accountShardHeadroom !== undefined) target = Math.min(target, current + context.accountShardHeadroom);
     if (target <= current) return undefined;
-    // A uniform resize creates all of its children while the parents still count, so it needs the whole target free.
-    const resizeFits = context.accountShardHeadroom === undefined || context.accountShardHeadroom >= target;
+    const resized = Math.min(target, current * 2);
+    // A uniform resize creates all of its children while the parents still count, so it needs its whole count free.
+    const resizeFits = context.accountShardHeadroom === undefined || context.accountShardHeadroom >= resized;
     if (callsUsed < UPDATE_SHARD_COUNT_CALLS_PER_DAY && resizeFits) {
-      return { kind: 'UpdateShardCount', targetShardCount: Math.min(target, current * 2) };
+      return { kind: 'UpdateShardCount', targetShardCount: resized };
     }
     const widest = [...shards].filter(canSplit).sort((a, b) => byLoadThenShare(b, a, context))[0];
     return widest ? split(widest) : undefined;

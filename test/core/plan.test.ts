@@ -42,6 +42,11 @@ describe('scale-out', () => {
   test('splits instead of resizing when the quota cannot hold the transient shards of a resize', () => {
     expect(nextStep(decision('scale-out', 4, 6), uniformShards(4), { ...fresh, accountShardHeadroom: 3 })).toMatchObject({ kind: 'SplitShard' });
   });
+
+  test('a resize needs its own count free, not the final target of a scale-out that takes several calls', () => {
+    expect(nextStep(decision('scale-out', 4, 20), uniformShards(4), { ...fresh, accountShardHeadroom: 8 }))
+      .toEqual({ kind: 'UpdateShardCount', targetShardCount: 8 });
+  });
 });
 
 describe('scale-in', () => {

@@ -606,7 +606,8 @@ describe('what the core remembers', () => {
 
     await at(NOW, cache);
 
-    expect(entry.memory!.activeSince).toBeUndefined();
+    // The stream is ACTIVE after the newer scaling: evidence counts from now, not from the older resize.
+    expect(entry.memory!.activeSince).toBe(NOW);
   });
 });
 
