@@ -19,6 +19,8 @@ export interface PlanContext {
   readonly accountShardHeadroom?: number;
   /** Each open shard's recent load as a fraction of one shard's write limit, with shard-level metrics. */
   readonly shardLoads?: Readonly<Record<string, number>>;
+  /** With shard loads: a merged pair may carry at most this load (a fraction of one shard's limit). */
+  readonly maxMergedLoad?: number;
   /** Each open shard's key-space share, by id, to estimate a new shard's load from the others'. */
   readonly shardShares?: Readonly<Record<string, number>>;
 }
@@ -54,7 +56,7 @@ export function nextStep(decision: Decision, shards: readonly ShardRange[], cont
   }
 
   if (target < current) {
-    if (callsUsed < UPDATE_SHARD_COUNT_CALLS_PER_DAY - context.updateShardCountReserve) {
+    if (!decision.keepLayout && callsUsed < UPDATE_SHARD_COUNT_CALLS_PER_DAY - context.updateShardCountReserve) {
       return { kind: 'UpdateShardCount', targetShardCount: Math.max(target, Math.ceil(current / 2)) };
     }
     const pair = evenMerge(shards, target, context);
@@ -67,8 +69,9 @@ export function nextStep(decision: Decision, shards: readonly ShardRange[], cont
  * The merge that keeps ranges as even as merges can: the adjacent pair whose merged range is smallest (the coldest
  * of those, with shard-level metrics), and only while the widest shard still leaves the stream worth `target` even
  * shards. From 8 even shards towards 4 that is a full halving, pair by pair; towards 6 it is nothing, since one
- * merged pair would hold a quarter of the keys and the stream would take what 4 shards take. A shard without a load
- * datapoint yet (just created) is never merged: unknown is not idle.
+ * merged pair would hold a quarter of the keys and the stream would take what 4 shards take. With shard loads, the
+ * merged shard must stay under the target utilization (so a hot key's split is never merged back), and a shard
+ * without a load datapoint yet (just created) is never merged: unknown is not idle.
  */
 function evenMerge(shards: readonly ShardRange[], target: number, context: PlanContext): [ShardRange, ShardRange] | undefined {
   const widest = Math.max(...shards.map(keySpaceShare));
@@ -76,6 +79,7 @@ function evenMerge(shards: readonly ShardRange[], target: number, context: PlanC
     .filter(([a, b]) => !context.shardLoads || (context.shardLoads[a.shardId] !== undefined && context.shardLoads[b.shardId] !== undefined))
     .map((pair) => ({ pair, share: keySpaceShare(pair[0]) + keySpaceShare(pair[1]), load: pairLoad(pair, context) }))
     .filter((c) => 1 / Math.max(widest, c.share) >= target - 1e-9)
+    .filter((c) => context.maxMergedLoad === undefined || !context.shardLoads || c.load <= context.maxMergedLoad)
     .sort((a, b) => a.share - b.share || a.load - b.load);
   return candidates[0]?.pair;
 }

@@ -100,6 +100,11 @@ export interface Decision {
   /** Demand wants more shards than maxShards allows. */
   readonly pinnedAtMax: boolean;
   /**
+   * A scale-in must keep the map's layout (merges only): a recent hot-shard split, or a hot key's range, would be
+   * undone by UpdateShardCount, which lays out even shards.
+   */
+  readonly keepLayout?: boolean;
+  /**
    * Writes were throttled in a way more shards cannot fix (a hot partition key): the stream is not grown for it and
    * the autoscaler reports it (KeyBoundThrottling) so the user spreads the key.
    */
@@ -118,6 +123,8 @@ export interface Learnt {
   readonly probeJudged?: boolean;
   /** Throttling is key-bound until then; with a range, only there. */
   readonly keyBound?: { readonly until: number; readonly start?: bigint; readonly end?: bigint };
+  /** A key-bound judgement past its hold no longer applies: forget it. */
+  readonly forgetKeyBound?: boolean;
   /** The hot shard split this tick: its range and load, to judge whether the split halved it. */
   readonly hotSplit?: { readonly start: bigint; readonly end: bigint; readonly load: number };
 }
@@ -134,11 +141,12 @@ const SETTLE_MS = 10 * 60_000;
 /** Scale-ins smaller than this share of the stream are not worth a reshard. */
 const MIN_SCALE_IN_SHARE = 0.1;
 /**
- * WriteProvisionedThroughputExceeded counts refused attempts, and producers retry: a refused record may be counted
- * many times. Added back, refused attempts are capped at the accepted records, so demand is read as at most twice
- * what was accepted (the most one UpdateShardCount call can add anyway); the next tick sees what is still missing.
+ * WriteProvisionedThroughputExceeded counts refused attempts, and producers retry: a record refused three times counts
+ * three. So refused attempts are not added back as records. Their share of all attempts (a ratio, below 1 however many
+ * retries) scales what was accepted: demand = accepted x (1 + refused share), at most twice the accepted traffic, which
+ * is also the most one UpdateShardCount call can add. Retries then inflate the estimate by little (3 attempts: 1.6x for
+ * a true 1.5x; 10 attempts: 1.8x), and the next tick sees whatever is still missing.
  */
-const MAX_THROTTLED_ADD_BACK = 1;
 /** Read throttling with reads under this share of the stream's read capacity is the call rate, which shards cannot fix. */
 const CAPACITY_BOUND_UTILIZATION = 0.5;
 /** Added capacity helped when it at least halved the share of writes refused. */
@@ -149,6 +157,8 @@ export const KEY_BOUND_HOLD_MS = 6 * 60 * 60_000;
 const HOT_MINUTES = 5;
 /** At most one hot-shard split per this interval: three an hour. */
 const HOT_SPLIT_INTERVAL_MS = 20 * 60_000;
+/** A shard's accepted load this close to its limit is saturated: what it refused is not in its metrics. */
+const SATURATED_LOAD = 0.99;
 /** A split helped when the busier child carries less than this share of the parent's load. */
 const SPLIT_HALVED = 0.75;
 
@@ -158,9 +168,8 @@ export function hasData(minute: MinuteMetrics | ShardMinuteMetrics): boolean {
 }
 
 /**
- * Estimates one minute's demand. Throttled records are added back at the minute's average record size, since
- * IncomingBytes and IncomingRecords count only what was accepted, capped at the accepted records (retries inflate
- * the count). `addBack: false` sizes for accepted traffic only (key-bound throttling that shards cannot serve).
+ * Estimates one minute's demand. IncomingBytes and IncomingRecords count only what was accepted, so throttling is
+ * added back as the refused share of attempts (see the note on retries above). `addBack: false` sizes for accepted traffic only (key-bound throttling that shards cannot serve).
  * `sharedReaders` readers each read every accepted byte, against a shard's 2 MiB/s of shared reads. Undefined when
  * the minute has no data.
  */
@@ -168,10 +177,10 @@ export function estimateDemand(minute: MinuteMetrics, options: { addBack?: boole
   if (!hasData(minute)) return undefined;
   const acceptedBytes = minute.incomingBytes ?? 0;
   const acceptedRecords = minute.incomingRecords ?? 0;
-  const refused = options.addBack === false ? 0 : Math.min(minute.throttledRecords ?? 0, acceptedRecords * MAX_THROTTLED_ADD_BACK);
-  const averageRecordBytes = acceptedRecords > 0 ? acceptedBytes / acceptedRecords : 0;
-  const bytesPerSecond = (acceptedBytes + refused * averageRecordBytes) / 60;
-  const recordsPerSecond = (acceptedRecords + refused) / 60;
+  const attempts = options.addBack === false ? 0 : minute.throttledRecords ?? 0;
+  const refusedShare = attempts > 0 ? attempts / (attempts + acceptedRecords) : 0;
+  const bytesPerSecond = (acceptedBytes * (1 + refusedShare)) / 60;
+  const recordsPerSecond = (acceptedRecords * (1 + refusedShare)) / 60;
   const readBytesPerSecond = Math.max(minute.outgoingBytes ?? 0, acceptedBytes * (options.sharedReaders ?? 0)) / 60;
   return {
     bytesPerSecond,
@@ -239,13 +248,12 @@ export function decide(observation: Observation, state: StreamState & PolicyMemo
   if (recent.length === 0) return none('no metrics for the latest minutes: stale data is no reason to act');
 
   const effective = effectiveShards(state.shards);
-  const attribution = attribute(recent, state);
+  const acceptedUtilization = peak(recent.map((r) => demandOf(r.minute, false)!)).shardsAtFullLoad / effective;
+  const attribution = attribute(recent, state, acceptedUtilization, settings);
   // A key range where a split did not halve the load holds a hot key: throttling with the stream below its scale-out
   // utilization is that key's.
-  const hotKeyRange = state.keyBound?.start !== undefined && state.keyBound.until > state.now;
-  const acceptedPeak = peak(recent.map((r) => demandOf(r.minute, false)!));
-  const keyBound = attribution.keyBound
-    || (attribution.throttled && hotKeyRange && acceptedPeak.shardsAtFullLoad / effective < settings.scaleOutUtilization);
+  const hotKeyRange = state.keyBound?.start !== undefined;
+  const keyBound = attribution.keyBound || (attribution.throttled && hotKeyRange && acceptedUtilization < settings.scaleOutUtilization);
   const sizing = keyBound ? recent.map((r) => ({ ...r, demand: demandOf(r.minute, false)! })) : recent;
   const recentPeak = peak(sizing.map((r) => r.demand));
   const capacityThrottled = attribution.throttled && !keyBound;
@@ -289,7 +297,7 @@ export function decide(observation: Observation, state: StreamState & PolicyMemo
   }
 
   const hot = findHotShards(observation, state, settings);
-  const hotLearnt: Learnt = { ...learnt, ...(hot.keyBound ? { keyBound: hot.keyBound } : {}) };
+  const hotLearnt: Learnt = { ...learnt, ...(hot.judged ? { keyBound: hot.judged } : {}), ...(hot.forget ? { forgetKeyBound: true } : {}) };
   if (hot.shards.length > 0) {
     const target = Math.min(current + 1, settings.maxShards);
     if (target > current) {
@@ -307,7 +315,7 @@ export function decide(observation: Observation, state: StreamState & PolicyMemo
     }
   }
 
-  const reported = { learnt: hotLearnt, keyBound: keyBound || hot.keyBound !== undefined };
+  const reported = { learnt: hotLearnt, keyBound: keyBound || (attribution.throttled && hot.keyBound !== undefined) };
   if (held) return { ...held, ...reported };
   return decideScaleIn(observation, demands, state, settings, { ...report, ...reported }, none);
 }
@@ -316,18 +324,22 @@ export function decide(observation: Observation, state: StreamState & PolicyMemo
  * Why writes were throttled. Only added capacity can tell bursts (which it absorbs) from a hot partition key (which
  * it cannot help), whatever the utilization: so the first headroom step for throttling is a probe, judged once its
  * shards are measured. Throttling is key-bound while an earlier judgement holds (the probe did not halve the share
- * of writes refused, or a hot-shard split did not halve its load); capacity-bound otherwise.
+ * of writes refused) and, past its hold, while it lingers; capacity-bound otherwise.
  */
-function attribute(recent: readonly Evidence[], state: StreamState & PolicyMemory) {
+function attribute(recent: readonly Evidence[], state: StreamState & PolicyMemory, acceptedUtilization: number, settings: PolicySettings) {
   const throttled = recent.some((r) => (r.minute.throttledRecords ?? 0) > 0);
   const onCurrent = recent.filter((r) => r.onCurrentShards);
   const throttleRatio = ratioOf(onCurrent.length > 0 ? onCurrent : recent);
   let learnt: Learnt = {};
-  let keyBound = throttled && state.keyBound !== undefined && state.keyBound.until > state.now && state.keyBound.start === undefined;
+  const judged = state.keyBound !== undefined && state.keyBound.start === undefined ? state.keyBound : undefined;
+  // Past its hold, a judgement lingers while the throttling it was about goes on at a utilization that does not call
+  // for more shards: probing again then would only repeat the same growth. The first quiet tick forgets it.
+  let keyBound = throttled && judged !== undefined && (judged.until > state.now || acceptedUtilization < settings.scaleOutUtilization);
+  if (judged && judged.until <= state.now && !throttled) learnt = { forgetKeyBound: true };
   const probe = state.headroomProbe;
   if (probe && onCurrent.length > 0 && state.shards.length > probe.shards) {
     const helped = throttleRatio <= probe.throttleRatio * HELPED_THROTTLE_RATIO;
-    learnt = { probeJudged: true, ...(helped ? {} : { keyBound: { until: state.now + KEY_BOUND_HOLD_MS } }) };
+    learnt = { ...learnt, probeJudged: true, ...(helped ? {} : { keyBound: { until: state.now + KEY_BOUND_HOLD_MS } }) };
     if (!helped && throttled) keyBound = true;
   }
   return { throttled, keyBound, throttleRatio, onCurrentShards: onCurrent.length > 0 && onCurrent.length === recent.length, learnt };
@@ -385,6 +397,7 @@ function decideScaleIn(
     return none(`${current} shards fit the demand (peak ${percent(windowPeak.shardsAtFullLoad / current)} over ${settings.scaleInMinutes} minutes)${held}`,
       { ...report, demand: windowPeak });
   }
+  const hotSplitRecent = state.hotSplit !== undefined && state.now - state.hotSplit.at < KEY_BOUND_HOLD_MS;
   return {
     ...report,
     action: 'scale-in',
@@ -393,6 +406,7 @@ function decideScaleIn(
     demand: windowPeak,
     hotShards: [],
     pinnedAtMax: false,
+    keepLayout: hotSplitRecent || state.keyBound?.start !== undefined,
     reason: `peak demand over ${settings.scaleInMinutes} minutes needs ${wanted} shards at ${percent(settings.targetUtilization)} target utilization`
       + (floors.shards === wanted ? ` (${floors.why})` : ''),
   };
@@ -435,7 +449,8 @@ function hotKeyFloor(observation: Observation, shards: readonly ShardRange[]): n
   let floor = 0;
   for (const shard of shards) {
     const share = keySpaceShare(shard);
-    if (share >= 1) continue;
+    // A shard at its limit hides what was refused: its key may be over a whole shard, which no even count fixes.
+    if (share >= 1 || loads[shard.shardId] >= SATURATED_LOAD) continue;
     const spread = (total - loads[shard.shardId]) / (1 - share);
     const key = loads[shard.shardId] - spread * share;
     if (key > 0 && key < 1) floor = Math.max(floor, Math.ceil(spread / (1 - key) - 1e-9));
@@ -446,7 +461,8 @@ function hotKeyFloor(observation: Observation, shards: readonly ShardRange[]): n
 /**
  * Shards to split for their own load: above the scale-out utilization of one shard for HOT_MINUTES known minutes in
  * a row, busiest first, at most one split per HOT_SPLIT_INTERVAL_MS, and never inside a range where an earlier split
- * did not roughly halve the load (a hot key: splitting again cannot help). Also judges the last split.
+ * did not roughly halve the load (a hot key: splitting again cannot help). Also judges the last split, and says when a
+ * range judgement past its hold can be forgotten (no shard in it is hot any more).
  */
 function findHotShards(observation: Observation, state: StreamState & PolicyMemory, settings: PolicySettings) {
   const loads = latestShardLoads(observation) ?? {};
@@ -461,14 +477,18 @@ function findHotShards(observation: Observation, state: StreamState & PolicyMemo
       }
     }
   }
-  const bound = keyBound ?? (state.keyBound && state.keyBound.until > state.now && state.keyBound.start !== undefined ? state.keyBound : undefined);
+  const bound = keyBound ?? (state.keyBound?.start !== undefined ? state.keyBound : undefined);
   const inBound = (s: ShardRange) => bound?.start !== undefined && bound.end !== undefined
     && s.startingHashKey >= bound.start && s.endingHashKey <= bound.end;
+  const isHot = (s: ShardRange) => hotFor(observation.shardMinutes?.[s.shardId] ?? [], settings.scaleOutUtilization);
+  // Past its hold, a range lingers while a shard in it stays hot: the key is still there, and splitting cannot help.
+  const forget = bound !== undefined && bound.until <= state.now && observation.shardMinutes !== undefined
+    && !state.shards.some((s) => inBound(s) && isHot(s));
   const tooSoon = last !== undefined && state.now - last.at < HOT_SPLIT_INTERVAL_MS;
   const shards = !observation.shardMinutes || tooSoon ? [] : state.shards
-    .filter((shard) => !inBound(shard) && hotFor(observation.shardMinutes![shard.shardId] ?? [], settings.scaleOutUtilization))
+    .filter((shard) => !inBound(shard) && isHot(shard))
     .sort((a, b) => (loads[b.shardId] ?? 0) - (loads[a.shardId] ?? 0));
-  return { shards, loads, keyBound: keyBound && keyBound.until > state.now ? keyBound : undefined };
+  return { shards, loads, judged: keyBound, keyBound: forget ? undefined : bound, forget };
 }
 
 /** Whether a shard's last HOT_MINUTES known minutes were all at or above `utilization` of its own limit. */

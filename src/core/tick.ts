@@ -51,6 +51,7 @@ export function tick(input: TickInput): TickOutput {
     updateShardCountBlocked: memory.updateShardCountBlockedUntil !== undefined && memory.updateShardCountBlockedUntil > now,
     accountShardHeadroom: input.accountShardHeadroom,
     shardLoads: latestShardLoads(input.observation),
+    maxMergedLoad: settings.targetUtilization,
     shardShares: input.observation.shardMinutes ? Object.fromEntries(shards.map((s) => [s.shardId, keySpaceShare(s)])) : undefined,
   });
   if (!step) return { decision, memory: learnt };
@@ -92,7 +93,7 @@ function remember(memory: Memory, decision: Decision, now: number, throttleMemor
   }
   if (learnt.probeJudged) next = { ...next, headroomProbe: undefined };
   if (learnt.keyBound) next = { ...next, keyBound: learnt.keyBound };
-  else if (memory.keyBound && memory.keyBound.until <= now) next = { ...next, keyBound: undefined };
+  else if (learnt.forgetKeyBound) next = { ...next, keyBound: undefined };
   if (memory.hotSplit && now - memory.hotSplit.at >= KEY_BOUND_HOLD_MS) next = { ...next, hotSplit: undefined };
   if (memory.headroomSteps && recent(memory.headroomSteps, now).length !== memory.headroomSteps.length) {
     next = { ...next, headroomSteps: recent(memory.headroomSteps, now) };

@@ -6,6 +6,12 @@ import {
 const MINUTE_MS = 60_000;
 const DAY_MINUTES = 24 * 60;
 
+/** Our policy, and what the handler would have published about it. */
+export interface CorePolicy extends ProvisionedPolicy {
+  /** Ticks at which the autoscaler would have published KeyBoundThrottling = 1. */
+  readonly keyBoundMinutes: number;
+}
+
 /**
  * Our policy: the exact scaling core the Lambda handler runs, with one of its presets. It ticks every minute with the
  * stream's true status and keeps the whole memory the core returns for the next tick, as the handler does; so a
@@ -13,13 +19,17 @@ const DAY_MINUTES = 24 * 60;
  */
 export function corePolicy(
   preset: PresetName, shardLevelMetrics: boolean, maxShards = MAX_SHARDS_PER_STREAM, targetUtilization?: number,
-): ProvisionedPolicy {
+): CorePolicy {
   const settings = resolveSettings({ minShards: 1, maxShards, preset, targetUtilization });
   const window = settings.scaleInMinutes + METRIC_LAG_MINUTES;
   let memory: Memory = EMPTY_MEMORY;
+  let keyBoundMinutes = 0;
   return {
     name: preset,
     shardLevelMetrics,
+    get keyBoundMinutes() {
+      return keyBoundMinutes;
+    },
     plan(view) {
       const minutes = view.recent(window);
       const first = view.visibleMinutes - minutes.length;
@@ -46,6 +56,7 @@ export function corePolicy(
         now: view.now,
       });
       memory = planned.memory;
+      if (planned.decision.keyBound) keyBoundMinutes++;
       let step = planned.step;
       if (!step) return undefined;
       return () => {

@@ -33,11 +33,18 @@ describe('demand estimate', () => {
       .toEqual({ bytesPerSecond: MIB, recordsPerSecond: 100, shardsAtFullLoad: 1 });
   });
 
-  test('throttled records are added back at the average record size', () => {
+  test('throttling adds back the refused share of attempts: half refused reads as one and a half times the accepted', () => {
     const demand = estimateDemand({ incomingBytes: 60 * MIB, incomingRecords: 60_000, throttledRecords: 60_000 })!;
-    expect(demand.recordsPerSecond).toBe(2000);
-    expect(demand.bytesPerSecond).toBe(2 * MIB);
-    expect(demand.shardsAtFullLoad).toBe(2);
+    expect(demand.recordsPerSecond).toBe(1500);
+    expect(demand.bytesPerSecond).toBe(1.5 * MIB);
+    expect(demand.shardsAtFullLoad).toBe(1.5);
+  });
+
+  test('retried attempts inflate the estimate by little, and never past twice the accepted traffic', () => {
+    // 1 MiB/s accepted, 0.5 MiB/s refused, each refused record tried 10 times: 300,000 refused attempts a minute.
+    const retried = estimateDemand({ incomingBytes: 60 * MIB, incomingRecords: 60_000, throttledRecords: 300_000 })!;
+    expect(retried.shardsAtFullLoad).toBeCloseTo(1.833, 3);
+    expect(estimateDemand({ incomingBytes: 60 * MIB, incomingRecords: 60_000, throttledRecords: 1e12 })!.shardsAtFullLoad).toBeLessThan(2);
   });
 
   test('records per second bind when records are small', () => {
@@ -56,7 +63,7 @@ describe('scenarios', () => {
     ['steady traffic at the target changes nothing', steady(60, 2.6), state(4), { action: 'none', target: 4 }],
     ['a step up scales out on the first minute that shows it', [...steady(58, 2), ...steady(2, 3.5)], state(4), { action: 'scale-out', target: 6 }],
     ['a step up seen in one minute only still scales out', [...steady(59, 2), ...steady(1, 3.5)], state(4), { action: 'scale-out', target: 6 }],
-    ['a spike with throttling sizes for accepted plus throttled', [...steady(59, 1), { incomingBytes: 4 * MIB * 60, incomingRecords: 4 * 512 * 60, throttledRecords: 4 * 512 * 60 }], state(4), { action: 'scale-out', target: 13 }],
+    ['a spike with throttling sizes for accepted plus the refused share', [...steady(59, 1), { incomingBytes: 4 * MIB * 60, incomingRecords: 4 * 512 * 60, throttledRecords: 4 * 512 * 60 }], state(4), { action: 'scale-out', target: 10 }],
     ['throttling under a low minute average adds a quarter for bursts', [...steady(59, 1), ...steady(1, 1, 2048, { throttledRecords: 10 })], state(4), { action: 'scale-out', target: 5 }],
     ['a slow decline scales in once the whole window is low', steady(60, 1), state(8), { action: 'scale-in', target: 2 }],
     ['a decline shorter than the window scales in only as far as the window\'s peak allows', [...steady(30, 4), ...steady(30, 1)], state(8), { action: 'scale-in', target: 7 }],

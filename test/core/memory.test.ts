@@ -1,0 +1,204 @@
+import {
+  decide, EMPTY_MEMORY, effectiveShards, HEADROOM_STEPS_PER_DAY, KEY_BOUND_HOLD_MS, MAX_HASH_KEY, Memory, MIB, MinuteMetrics, Observation,
+  PolicyMemory, PolicySettings, resolveSettings, ShardRange, StreamState, tick, TickInput, uniformShards,
+} from '../../src/core';
+
+/** The scaling core v2: why writes were throttled, what it remembers, and how it judges capacity (issue 10). */
+const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+// Behaviour specs pin their own numbers, so retuning a preset on the benchmark never rewrites them.
+const settings: PolicySettings = {
+  ...resolveSettings({ minShards: 1, maxShards: 64, preset: 'balanced' }),
+  targetUtilization: 0.5,
+  scaleOutUtilization: 0.65,
+  scaleInMinutes: 30,
+  scaleInCooldownMinutes: 15,
+  throttleMemoryMinutes: 60,
+  seasonalLookaheadMinutes: 120,
+};
+
+function steady(count: number, mibPerSecond: number, throttledPerSecond = 0): MinuteMetrics[] {
+  const bytes = mibPerSecond * MIB * 60;
+  return Array.from({ length: count }, () => ({ incomingBytes: bytes, incomingRecords: bytes / 2048, throttledRecords: throttledPerSecond * 60 }));
+}
+
+function state(shards: number | readonly ShardRange[], extra: Partial<StreamState & PolicyMemory> = {}): StreamState & PolicyMemory {
+  const map = typeof shards === 'number' ? uniformShards(shards) : shards;
+  return { shards: map, status: 'ACTIVE', mode: 'PROVISIONED', now: NOW, updateShardCountCalls: [], ...extra };
+}
+
+/** Minutes placed in time: the newest starts `lagMinutes` before NOW. */
+function placed(minutes: MinuteMetrics[], extra: Partial<Observation> = {}, lagMinutes = 2): Observation {
+  return { minutes, newestMinuteAt: NOW - lagMinutes * MINUTE, ...extra };
+}
+
+describe('attribution: a headroom step for throttling is a probe', () => {
+  test('throttling measured on the current shards adds a quarter and records the probe', () => {
+    // 2 MiB/s on 8 shards is 25 % utilization: only a probe can tell bursts from a hot key.
+    const decision = decide(placed(steady(40, 2, 50)), state(8), settings);
+    expect(decision).toMatchObject({ action: 'scale-out', targetShards: 10, keyBound: false });
+    expect(decision.learnt?.headroomProbe).toEqual({ shards: 8, throttleRatio: expect.closeTo(50 / (50 + 1024), 6) });
+  });
+
+  test('a probe whose shards did not halve the refused share makes throttling key-bound: no growth, reported', () => {
+    const probe = { at: NOW - 20 * MINUTE, shards: 8, throttleRatio: 0.05 };
+    const measured = { headroomProbe: probe, lastScalingAt: NOW - 20 * MINUTE, activeSince: NOW - 15 * MINUTE };
+    const decision = decide(placed(steady(40, 2, 50)), state(10, measured), settings);
+    expect(decision.action).not.toBe('scale-out');
+    expect(decision.keyBound).toBe(true);
+    expect(decision.learnt).toMatchObject({ probeJudged: true, keyBound: { until: NOW + KEY_BOUND_HOLD_MS } });
+  });
+
+  test('a probe that halved the refused share is capacity-bound: judged, nothing key-bound', () => {
+    const probe = { at: NOW - 20 * MINUTE, shards: 8, throttleRatio: 0.2 };
+    const measured = { headroomProbe: probe, lastScalingAt: NOW - 20 * MINUTE, activeSince: NOW - 15 * MINUTE };
+    const decision = decide(placed(steady(40, 2, 5)), state(10, measured), settings);
+    expect(decision.keyBound).toBe(false);
+    expect(decision.learnt).toMatchObject({ probeJudged: true });
+    expect(decision.learnt?.keyBound).toBeUndefined();
+  });
+
+  test('key-bound throttling never blocks a scale-in: it sizes for the accepted traffic', () => {
+    const judged = { keyBound: { until: NOW + HOUR } };
+    const decision = decide(placed(steady(60, 1, 50)), state(10, judged), settings);
+    expect(decision).toMatchObject({ action: 'scale-in', targetShards: 2, keyBound: true });
+  });
+
+  test('past its hold, a judgement lingers while throttling goes on at low utilization: no new probe', () => {
+    const expired = { keyBound: { until: NOW - MINUTE } };
+    expect(decide(placed(steady(40, 2, 50)), state(8, expired), settings)).toMatchObject({ keyBound: true });
+    expect(decide(placed(steady(40, 2, 50)), state(8, expired), settings).action).not.toBe('scale-out');
+  });
+
+  test('past its hold, the first quiet tick forgets the judgement', () => {
+    const expired = { keyBound: { until: NOW - MINUTE } };
+    expect(decide(placed(steady(40, 2)), state(8, expired), settings).learnt).toMatchObject({ forgetKeyBound: true });
+  });
+
+  test(`at most ${HEADROOM_STEPS_PER_DAY} headroom steps a day: then throttling sizes by demand alone`, () => {
+    const spent = { headroomSteps: Array.from({ length: HEADROOM_STEPS_PER_DAY }, (_, i) => NOW - (i + 1) * HOUR) };
+    const decision = decide(placed(steady(40, 2, 50)), state(8, spent), settings);
+    expect(decision.action).toBe('none');
+    expect(decision.learnt?.headroomProbe).toBeUndefined();
+  });
+});
+
+describe('settling: evidence counts from ACTIVE plus the metric lag, not from the call', () => {
+  const scaled = { lastScalingAt: NOW - 15 * MINUTE };
+
+  test('throttled minutes that started before the stream was ACTIVE again add no headroom', () => {
+    // The resize took 14 minutes: ACTIVE a minute ago, while the newest visible minute started 2 minutes ago.
+    const decision = decide(placed(steady(40, 2, 50)), state(10, { ...scaled, activeSince: NOW - MINUTE }), settings);
+    expect(decision.action).toBe('none');
+  });
+
+  test('once minutes measured on the new shards still throttle, headroom is added', () => {
+    const decision = decide(placed(steady(40, 2, 50)), state(10, { ...scaled, activeSince: NOW - 8 * MINUTE }), settings);
+    expect(decision).toMatchObject({ action: 'scale-out', targetShards: 13 });
+  });
+});
+
+describe('floors: scale-in remembers', () => {
+  test('never down to a count that throttled for capacity within the throttle memory', () => {
+    const throttledAt = { shards: 6, at: NOW - 30 * MINUTE };
+    expect(decide(placed(steady(60, 1)), state(16, { throttledAt }), settings)).toMatchObject({ action: 'scale-in', targetShards: 7 });
+  });
+
+  test('the throttle memory ends', () => {
+    const throttledAt = { shards: 6, at: NOW - 61 * MINUTE };
+    expect(decide(placed(steady(60, 1)), state(16, { throttledAt }), settings)).toMatchObject({ action: 'scale-in', targetShards: 2 });
+  });
+
+  test('never below what the same stretch of yesterday needed at the target', () => {
+    const yesterday = [...steady(60, 1), ...steady(61, 4)];
+    const decision = decide(placed(steady(60, 1), { sameTimeYesterday: yesterday }), state(16), settings);
+    expect(decision).toMatchObject({ action: 'scale-in', targetShards: 8 });
+    expect(decision.reason).toContain('the same time yesterday needed 8 shards');
+  });
+
+  test('capacity-bound throttling on the current shards is learnt as the count that throttled', () => {
+    expect(decide(placed(steady(40, 3.5, 100)), state(4), settings).learnt).toMatchObject({ throttledAtShards: 4 });
+  });
+});
+
+describe('capacity is the widest shard', () => {
+  const halfAndQuarters: ShardRange[] = [
+    { shardId: 'half', startingHashKey: 0n, endingHashKey: MAX_HASH_KEY / 2n },
+    { shardId: 'q3', startingHashKey: MAX_HASH_KEY / 2n + 1n, endingHashKey: (MAX_HASH_KEY / 4n) * 3n },
+    { shardId: 'q4', startingHashKey: (MAX_HASH_KEY / 4n) * 3n + 1n, endingHashKey: MAX_HASH_KEY },
+  ];
+
+  test('three shards whose widest holds half the keys are worth two', () => {
+    expect(effectiveShards(halfAndQuarters)).toBeCloseTo(2, 9);
+  });
+
+  test('utilization is measured against the effective shards: 1.4 MiB/s on that map scales out', () => {
+    expect(decide(placed(steady(40, 1.4)), state(halfAndQuarters), settings).action).toBe('scale-out');
+  });
+});
+
+describe('the bounds hold before any metric exists', () => {
+  test('a new stream below minShards is scaled to it with no metrics at all', () => {
+    const withMin = { ...settings, minShards: 8 };
+    const decision = decide({ minutes: [] }, state(1), withMin);
+    expect(decision).toMatchObject({ action: 'scale-out', targetShards: 8 });
+  });
+});
+
+describe('hot shards split only while splitting helps', () => {
+  const shards = uniformShards(4);
+  const loads = (hot: number) => Object.fromEntries(shards.map((s, i) => [s.shardId, steady(60, i === 1 ? hot : 0.2)]));
+
+  test('a shard hot for fewer than five minutes is not split', () => {
+    const shardMinutes = { ...loads(0.2), [shards[1].shardId]: [...steady(56, 0.2), ...steady(4, 0.9)] };
+    expect(decide(placed(steady(60, 1.5), { shardMinutes }), state(4), settings).action).not.toBe('split-hot-shards');
+  });
+
+  test('one split per twenty minutes', () => {
+    const hotSplit = { at: NOW - 10 * MINUTE, start: 0n, end: 1n, load: 0.9 };
+    expect(decide(placed(steady(60, 1.5), { shardMinutes: loads(0.9) }), state(4, { hotSplit }), settings).action).not.toBe('split-hot-shards');
+    const older = { ...hotSplit, at: NOW - 21 * MINUTE };
+    expect(decide(placed(steady(60, 1.5), { shardMinutes: loads(0.9) }), state(4, { hotSplit: older }), settings).action).toBe('split-hot-shards');
+  });
+
+  test('a split that did not halve the load stops splits in that range and the decision falls through', () => {
+    // The last split's parent carried 0.9; its busier child still carries 0.85: a hot key.
+    const parent = shards[1];
+    const hotSplit = { at: NOW - 30 * MINUTE, start: parent.startingHashKey, end: parent.endingHashKey, load: 0.9 };
+    const children: ShardRange[] = [
+      shards[0],
+      { shardId: 'low', startingHashKey: parent.startingHashKey, endingHashKey: parent.startingHashKey + (parent.endingHashKey - parent.startingHashKey) / 2n },
+      { shardId: 'high', startingHashKey: parent.startingHashKey + (parent.endingHashKey - parent.startingHashKey) / 2n + 1n, endingHashKey: parent.endingHashKey },
+      shards[2], shards[3],
+    ];
+    const shardMinutes = Object.fromEntries(children.map((s) => [s.shardId, steady(60, s.shardId === 'high' ? 0.85 : 0.1)]));
+    const decision = decide(placed(steady(60, 1.4), { shardMinutes }), state(children, { hotSplit }), settings);
+    expect(decision.action).not.toBe('split-hot-shards');
+    expect(decision.learnt?.keyBound).toMatchObject({ start: children[2].startingHashKey, end: children[2].endingHashKey });
+  });
+});
+
+describe('the tick keeps what the decision learnt', () => {
+  function input(memory: Memory, minutes: MinuteMetrics[], shards = 8): TickInput {
+    return { observation: placed(minutes), memory, shards: uniformShards(shards), status: 'ACTIVE', mode: 'PROVISIONED', settings, now: NOW };
+  }
+
+  test('a probe step records the probe and the headroom step, with the call', () => {
+    const out = tick(input(EMPTY_MEMORY, steady(40, 2, 50)));
+    expect(out.step).toEqual({ kind: 'UpdateShardCount', targetShardCount: 10 });
+    expect(out.memory.headroomProbe).toMatchObject({ shards: 8 });
+    expect(out.memory.headroomSteps).toHaveLength(1);
+  });
+
+  test('a key-bound judgement is kept, and forgotten on the first quiet tick past its hold', () => {
+    const judged: Memory = { ...EMPTY_MEMORY, keyBound: { until: NOW - MINUTE } };
+    expect(tick(input(judged, steady(40, 2, 50))).memory.keyBound).toEqual({ until: NOW - MINUTE });
+    expect(tick(input(judged, steady(40, 2))).memory.keyBound).toBeUndefined();
+  });
+
+  test('the count that throttled is kept at its highest within the throttle memory', () => {
+    const memory: Memory = { ...EMPTY_MEMORY, throttledAt: { shards: 6, at: NOW - 10 * MINUTE } };
+    expect(tick(input(memory, steady(40, 3.5, 100), 4)).memory.throttledAt).toEqual({ shards: 6, at: NOW });
+  });
+});
