@@ -106,3 +106,21 @@ describe.each(SCENARIOS)('$name, for a day', (scenario) => {
     else expect(outcome.keyBoundMinutes).toBeLessThan(KEY_BOUND_ALARM_MINUTES);
   });
 });
+
+describe.each([
+  { factor: 4, withinMinutes: 8 },
+  { factor: 2, withinMinutes: 5 },
+])('a $factor x step at one-minute resolution', ({ factor, withinMinutes }) => {
+  test(`capacity covers demand within ${withinMinutes} minutes (UpdateShardCount at most doubles per call)`, () => {
+    const stepAt = 180;
+    const mib = (m: number) => (m < stepAt ? 4 : 4 * factor);
+    const demand: Demand[] = Array.from({ length: stepAt + 60 }, (_, m) => ({
+      bytesPerSecond: mib(m) * MIB, recordsPerSecond: mib(m) * 512,
+    }));
+    const simulation = simulateProvisioned(corePolicy('balanced', false), { demand, keys: UNIFORM, metricLagMinutes: 2 });
+    const uncovered = simulation.timeline.filter((r) => r.minute >= stepAt && r.capacityBytesPerSecond < r.demandBytesPerSecond);
+    // Minutes from the step until capacity covers demand for good (0: the headroom covered it at once).
+    const coveredAfter = uncovered.length > 0 ? Math.max(...uncovered.map((r) => r.minute)) - stepAt + 1 : 0;
+    expect(coveredAfter).toBeLessThanOrEqual(withinMinutes);
+  });
+});
