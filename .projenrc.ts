@@ -175,6 +175,8 @@ addBenchmark('bench:autoscaler',
   'Measure autoscaler ticks over 1,000 streams on kinesis-local behind the limit-enforcing double; writes docs/autoscaler-benchmark.md',
   'benchmarks/autoscaler-tick.ts', { bundleFirst: true });
 addBenchmark('bench', 'Replay every trace in ../shared/traces through every policy; writes docs/benchmarks.md', 'benchmarks/replay.ts');
+addBenchmark('bench:presets', 'Replay the balanced preset\'s candidate settings on every shared trace; writes docs/preset-sweep.md',
+  'benchmarks/preset-sweep.ts');
 addBenchmark('bench:synth', 'Synthesize a 100-stream fleet in one stack; writes docs/synth-benchmark.md', 'benchmarks/fleet-synth.ts', { bundleFirst: true });
 addBenchmark('bench:largest',
   'Replay 60 days at --peak-mib 10000 through every policy under a 1 GB heap cap; writes docs/largest-benchmark.md', 'benchmarks/largest.ts');
