@@ -92,6 +92,11 @@ function remember(memory: Memory, decision: Decision, now: number, throttleMemor
     next = { ...next, throttledAt: undefined };
   }
   if (learnt.probeJudged) next = { ...next, headroomProbe: undefined };
+  // The throttling the probe was added for turned out key-bound: a floor it set at or below the probe's count would
+  // hold shards that did not help (and spend a call on a scale-in that stops there) for the whole throttle memory.
+  if (learnt.probeJudged && learnt.keyBound && memory.headroomProbe && next.throttledAt && next.throttledAt.shards <= memory.headroomProbe.shards) {
+    next = { ...next, throttledAt: undefined };
+  }
   if (learnt.keyBound) next = { ...next, keyBound: learnt.keyBound };
   else if (learnt.forgetKeyBound) next = { ...next, keyBound: undefined };
   if (memory.hotSplit && now - memory.hotSplit.at >= KEY_BOUND_HOLD_MS) next = { ...next, hotSplit: undefined };

@@ -97,3 +97,31 @@ test.each([
     if (unknown === 'none') expect(known).toBe('none');
   }
 });
+
+describe('a headroom probe judged key-bound', () => {
+  // 8 shards throttled 50 records/s at 2.4 MiB/s; the probe added 2 and the share of writes refused did not halve.
+  const throttled = (count: number): MinuteMetrics[] =>
+    minutes(count, 2.4).map((m) => ({ ...m, incomingRecords: 2.4 * 1024 * 60, throttledRecords: 50 * 60 }));
+  const probed: Memory = {
+    ...EMPTY_MEMORY,
+    lastScalingAt: NOW - 10 * MINUTE,
+    activeSince: NOW - 9 * MINUTE,
+    throttledAt: { shards: 8, at: NOW - 11 * MINUTE },
+    headroomSteps: [NOW - 10 * MINUTE],
+    headroomProbe: { at: NOW - 10 * MINUTE, shards: 8, throttleRatio: 50 / (2.4 * 1024 + 50) },
+  };
+  const judged = (memory: Memory) => tick(input(10, 2.4, memory, { observation: { minutes: throttled(60), newestMinuteAt: NOW - 2 * MINUTE } }));
+
+  test('drops the throttle floor recorded at the probe\'s count: that throttling was the key\'s, not the shards\'', () => {
+    const out = judged(probed);
+    expect(out.decision.keyBound).toBe(true);
+    expect(out.memory.throttledAt).toBeUndefined();
+    expect(out.memory.keyBound).toBeDefined();
+  });
+
+  test('keeps a floor above the probe\'s count, which capacity-bound throttling set at more shards', () => {
+    const out = judged({ ...probed, throttledAt: { shards: 9, at: NOW - 11 * MINUTE } });
+    expect(out.decision.keyBound).toBe(true);
+    expect(out.memory.throttledAt).toEqual({ shards: 9, at: NOW - 11 * MINUTE });
+  });
+});

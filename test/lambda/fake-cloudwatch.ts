@@ -23,27 +23,42 @@ const PUBLISH_LAG_MINUTES = 1;
 export function answerFromTraffic(
   traffic: () => Readonly<Record<string, StreamTraffic>>, published: () => Readonly<Record<string, number>> = () => ({}),
 ) {
+  return answerFromTrafficAt((streamName) => traffic()[streamName], published);
+}
+
+/**
+ * As answerFromTraffic, but each minute is answered with the traffic of the moment it starts (epoch ms): a stream's
+ * history, so minutes measured before a resize finished can differ from the ones after. A minute for which
+ * `trafficAt` returns undefined has no datapoint.
+ */
+export function answerFromTrafficAt(
+  trafficAt: (streamName: string, minuteStart: number) => StreamTraffic | undefined,
+  published: () => Readonly<Record<string, number>> = () => ({}),
+) {
   return (input: GetMetricDataCommandInput): GetMetricDataCommandOutput => {
     const start = input.StartTime!.getTime();
     const end = input.EndTime!.getTime() - PUBLISH_LAG_MINUTES * 60_000;
-    const timestamps: Date[] = [];
-    for (let t = start; t < end; t += 60_000) timestamps.push(new Date(t));
-    const table = traffic();
+    const minutes: number[] = [];
+    for (let t = start; t < end; t += 60_000) minutes.push(t);
     return {
       $metadata: {},
       MetricDataResults: (input.MetricDataQueries ?? []).map((query) => {
         const metric = query.MetricStat!.Metric!;
         const dimension = (name: string) => metric.Dimensions!.find((d) => d.Name === name)?.Value;
-        const stream = table[dimension('StreamName')!];
-        const value = metric.Namespace === AUTOSCALER_NAMESPACE
-          ? (metric.MetricName === AUTOSCALER_METRICS.openShards ? published()[dimension(AUTOSCALER_DIMENSION)!] : undefined)
-          : stream ? valueOf(stream, metric.MetricName!, dimension('ShardId')) : undefined;
-        return value === undefined
-          ? { Id: query.Id, Timestamps: [], Values: [] }
-          : { Id: query.Id, Timestamps: timestamps, Values: timestamps.map(() => value) };
+        const points = minutes.flatMap((t) => {
+          const value = metric.Namespace === AUTOSCALER_NAMESPACE
+            ? (metric.MetricName === AUTOSCALER_METRICS.openShards ? published()[dimension(AUTOSCALER_DIMENSION)!] : undefined)
+            : valueAt(trafficAt(dimension('StreamName')!, t), metric.MetricName!, dimension('ShardId'));
+          return value === undefined ? [] : [{ t, value }];
+        });
+        return { Id: query.Id, Timestamps: points.map((p) => new Date(p.t)), Values: points.map((p) => p.value) };
       }),
     };
   };
+}
+
+function valueAt(traffic: StreamTraffic | undefined, metricName: string, shardId: string | undefined): number | undefined {
+  return traffic ? valueOf(traffic, metricName, shardId) : undefined;
 }
 
 function valueOf(traffic: StreamTraffic, metricName: string, shardId: string | undefined): number | undefined {
