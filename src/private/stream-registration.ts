@@ -94,6 +94,11 @@ export class StreamRegistration extends Construct {
     return this.packEntries().map((document) => document.map(withCountedReaders));
   }
 
+  /** One document as it is written: only its own streams count their readers (each count walks the stack). */
+  private packDocument(index: number): ManagedStreamInput[] {
+    return (this.packEntries()[index] ?? []).map(withCountedReaders);
+  }
+
   private packEntries(): Entry[][] {
     return packSettingsDocuments(this.entries, (entry) => JSON.stringify(standIn(sizedForReaders(entry), 0, MAX_SHARDS_PER_STREAM)).length +
       [entry.settings.minShards, entry.settings.maxShards].filter((count) => Token.isUnresolved(count)).length * TOKEN_NUMBER_EXTRA_CHARS);
@@ -108,7 +113,7 @@ export class StreamRegistration extends Construct {
       name: `${settingsPath(this.autoscalerName)}${stack.stackName}/${number}`,
       description: `Settings of Kinesis streams of stack ${stack.stackName} scaled by the autoscaler ${this.autoscalerName} (cdk-kinesis-autoscaling)`,
       // Packed again when the template is rendered, once every stream has been added.
-      value: Lazy.string({ produce: () => stack.toJsonString(JSON.parse(encodeSettingsDocument(this.pack()[index] ?? []))) }),
+      value: Lazy.string({ produce: () => stack.toJsonString(JSON.parse(encodeSettingsDocument(this.packDocument(index)))) }),
     }));
   }
 
