@@ -37,6 +37,11 @@ const bytesBind = SCALINGS[0];
 const RESIZING: PolicyName[] = ['economy', 'balanced', 'safe', 'aws-sample', 'scaling-utils', 'substation'];
 interface Sensitivity { trace: string; results: PolicyResult[] }
 
+/** Shared-throughput readers the read-side section replays our presets with (the issue's case: reads bind at 3). */
+const READ_BOUND_READERS = 3;
+const PRESETS: PolicyName[] = ['economy', 'balanced', 'safe'];
+interface ReadSide { trace: string; results: PolicyResult[] }
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -91,19 +96,26 @@ function main(): void {
     return { trace: file, results: replay(trace, { ...options, resizeMinutes: SLOW_RESIZE_MINUTES }).map((r) => r.result) };
   });
 
+  // Read side: our presets (bytes bind) with three shared-throughput readers, against the one reader above.
+  const readSide: ReadSide[] = files.map((file) => {
+    const trace = parseTrace(fs.readFileSync(path.join(TRACES, file), 'utf8'), file);
+    const options = { ...DEFAULT_OPTIONS, peakMiBps: bytesBind.peakMiBps, recordBytes: bytesBind.recordBytes, policies: PRESETS };
+    return { trace: file, results: replay(trace, { ...options, costs: { ...options.costs, readers: READ_BOUND_READERS } }).map((r) => r.result) };
+  });
+
   // Speed: the first 60 days of the longest trace, at 1-minute steps, every policy.
   const longest = files.map((f) => parseTrace(fs.readFileSync(path.join(TRACES, f), 'utf8'), f)).sort((a, b) => b.minutes.length - a.minutes.length)[0];
   const sixtyDays: Trace = { ...longest, minutes: longest.minutes.slice(0, SPEED_MINUTES) };
   const speedStart = process.hrtime.bigint();
   replay(sixtyDays, DEFAULT_OPTIONS);
   const speedSeconds = Number(process.hrtime.bigint() - speedStart) / 1e9;
-  fs.writeFileSync(path.join(DOCS, 'benchmarks.md'), render(rows, benchSeconds, { speedSeconds, minutes: sixtyDays.minutes.length }, sensitivity));
+  fs.writeFileSync(path.join(DOCS, 'benchmarks.md'), render(rows, benchSeconds, { speedSeconds, minutes: sixtyDays.minutes.length }, sensitivity, readSide));
   process.stdout.write(`wrote docs/benchmarks.md (${rows.length} runs in ${benchSeconds.toFixed(1)} s; 60-day speed run ${speedSeconds.toFixed(2)} s)\n`);
 }
 
 interface Speed { speedSeconds: number; minutes: number }
 
-function render(rows: Row[], benchSeconds: number, speed: Speed, sensitivity: readonly Sensitivity[]): string {
+function render(rows: Row[], benchSeconds: number, speed: Speed, sensitivity: readonly Sensitivity[], readSide: readonly ReadSide[]): string {
   const get = (row: Row, policy: string) => row.results.find((r) => r.policy === policy)!;
   const balancedThrottle = rows.map((r) => get(r, 'balanced').throttledBytesPct);
   const balancedVsOracle = rows.map((r) => get(r, 'balanced').costUsd / get(r, 'oracle').costUsd);
@@ -199,6 +211,25 @@ function render(rows: Row[], benchSeconds: number, speed: Speed, sensitivity: re
     ...sensitivity.flatMap((s) => s.results.map((slow) => {
       const base = rows.find((r) => r.trace === s.trace && r.scaling === bytesBind.name)!.results.find((r) => r.policy === slow.policy)!;
       return `| ${s.trace} | ${slow.policy} | ${base.throttledBytesPct.toFixed(3)} | ${slow.throttledBytesPct.toFixed(3)} | ${base.shardHours.toFixed(1)} | ${slow.shardHours.toFixed(1)} |`;
+    })),
+    '',
+    `## Read-aware scaling: ${READ_BOUND_READERS} shared-throughput readers`,
+    '',
+    `With ${READ_BOUND_READERS} shared-throughput readers every shard must serve ${READ_BOUND_READERS} times what it accepts against its 2 MiB/s read limit, so`,
+    `reads need ${READ_BOUND_READERS / 2} times the shards writes need. Our presets are replayed here (${bytesBind.name}) with \`--readers ${READ_BOUND_READERS}\`, which the core`,
+    'also gets as `sharedReaders` (as the construct counts them), against the one reader of the results above. "Read-throttled',
+    'minutes" are minutes in which the shared read limits refused GetRecords calls (reads delayed, not lost); test/replay/readers.test.ts',
+    'checks on every trace that none of them follows a scale-in of ours at demand that scale-in had already seen: they come from',
+    'surges the scale-out answers, as write throttling does. Reproduce one with',
+    `\`cdk-kinesis-autoscaling replay TRACE --peak-mib ${bytesBind.peakMiBps} --readers ${READ_BOUND_READERS} --policy economy --policy balanced --policy safe\`.`,
+    '',
+    `| trace | policy | read-throttled minutes, 1 reader | read-throttled minutes, ${READ_BOUND_READERS} readers | throttled bytes %, 1 | throttled bytes %, ${READ_BOUND_READERS} | shard-hours, 1 | shard-hours, ${READ_BOUND_READERS} | cost USD, 1 | cost USD, ${READ_BOUND_READERS} | cost ${READ_BOUND_READERS} / 1 |`,
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...readSide.flatMap((s) => s.results.map((three) => {
+      const one = rows.find((r) => r.trace === s.trace && r.scaling === bytesBind.name)!.results.find((r) => r.policy === three.policy)!;
+      return `| ${s.trace} | ${three.policy} | ${one.readThrottledMinutes} | ${three.readThrottledMinutes} | ${one.throttledBytesPct.toFixed(3)} | `
+        + `${three.throttledBytesPct.toFixed(3)} | ${one.shardHours.toFixed(1)} | ${three.shardHours.toFixed(1)} | ${one.costUsd.toFixed(2)} | `
+        + `${three.costUsd.toFixed(2)} | ${(three.costUsd / one.costUsd).toFixed(2)}x |`;
     })),
     '',
     '## The model and its assumptions',

@@ -698,7 +698,19 @@ export class KinesisStream extends Resource implements kinesis.IStream {
     }
   }
 
-  private adviseOnSharedReaders(): void {
+  /**
+   * @internal The shared-throughput readers this app gives the stream, resolved at synth: what the autoscaler's
+   * settings carry as counted readers. Enhanced fan-out readers are not among them.
+   */
+  public _sharedReaderCount(): number {
+    return this.sharedReaderCensus().total;
+  }
+
+  /**
+   * Every shared-throughput reader the construct can see, each counted once: `grantRead` grantees, Lambda functions
+   * polling through a `KinesisEventSource` on the stream (not on a consumer), and KCL applications in polling mode.
+   */
+  private sharedReaderCensus(): { lambdaPollers: string[]; kclApps: string[]; otherReaders: string[]; total: number } {
     const stack = Stack.of(this);
     const key = (value: unknown) => JSON.stringify(stack.resolve(value));
     const streamArn = key(this.streamArn);
@@ -717,24 +729,32 @@ export class KinesisStream extends Resource implements kinesis.IStream {
         if (!lambdaPollers.has(fn)) lambdaPollers.set(fn, mapping.node.path);
       });
     const kclApps = [...this.sharedReaderApps].map((app) => app.node.path);
-    const readers = lambdaPollers.size + kclApps.length + otherReaders.length;
+    return { lambdaPollers: [...lambdaPollers.values()], kclApps, otherReaders, total: lambdaPollers.size + kclApps.length + otherReaders.length };
+  }
+
+  private adviseOnSharedReaders(): void {
+    const { lambdaPollers, kclApps, otherReaders, total: readers } = this.sharedReaderCensus();
     if (readers <= SHARED_READERS_BEFORE_WARNING) return;
 
     const groups = [
-      lambdaPollers.size > 0 ? `Lambda functions polling through KinesisEventSource [${[...lambdaPollers.values()].join(', ')}]` : undefined,
+      lambdaPollers.length > 0 ? `Lambda functions polling through KinesisEventSource [${lambdaPollers.join(', ')}]` : undefined,
       kclApps.length > 0 ? `KCL applications in polling mode [${kclApps.join(', ')}]` : undefined,
       otherReaders.length > 0 ? `grantRead grantees [${otherReaders.join(', ')}]` : undefined,
     ].filter((group): group is string => group !== undefined);
     const remedies = [
-      lambdaPollers.size > 0 ? 'move each Lambda function to addLambdaConsumer(), which feeds it from its own consumer in one call' : undefined,
+      lambdaPollers.length > 0 ? 'move each Lambda function to addLambdaConsumer(), which feeds it from its own consumer in one call' : undefined,
       kclApps.length > 0 ? 'set enhancedFanOut: true on each KclApplication' : undefined,
       otherReaders.length > 0 ? 'register a consumer for each other reader with addConsumer()' : undefined,
     ].filter((remedy): remedy is string => remedy !== undefined);
+    const autoscaled = this.autoscaler
+      ? `The autoscaler counts them (with any more that autoscaling.sharedReaders adds) and keeps the shards their reads need, ${readers / 2} times what writes need, billed as shard-hours. `
+      : '';
     Annotations.of(this).addWarningV2('cdk-kinesis-autoscaling:sharedReaders',
       `${readers} readers share this stream's read throughput (2 MiB/s and 5 GetRecords calls/s per shard): ${groups.join('; ')}. ` +
       `Each shared-throughput reader reads every byte written, so reading needs ${readers} times the write throughput, while a shard ` +
       `reads only twice what it writes (2 MiB/s against 1 MiB/s): ${readers} readers need ${readers / 2} times the shards that writes ` +
       'need, and shards sized for writes throttle the readers (ReadProvisionedThroughputExceeded) until they fall behind. ' +
+      autoscaled +
       `Give each reader its own 2 MiB/s per shard with enhanced fan-out: ${remedies.join('; ')}.`);
   }
 }

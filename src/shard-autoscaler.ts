@@ -80,11 +80,15 @@ export interface AutoscalingOptions {
   readonly dryRun?: boolean;
 
   /**
-   * How many shared-throughput (GetRecords, not enhanced fan-out) consumer applications read the whole stream, from 0
-   * to 20. With any, the autoscaler also reads the stream's GetRecords metrics (3 more CloudWatch metrics per stream
-   * and run) so that reads count in its sizing; 0 sizes for writes only.
+   * Shared-throughput (GetRecords, not enhanced fan-out) readers of the whole stream that the construct cannot see,
+   * such as applications in other stacks or accounts, from 0 to 20. The autoscaler sizes for these plus the readers a
+   * `KinesisStream` counts on itself at synth: each `grantRead` grantee, each Lambda function with a
+   * `KinesisEventSource` on the stream (not on a consumer) and each `KclApplication` in polling mode, counted once
+   * each; enhanced fan-out readers never count. For any other `IStream` nothing is counted, so this is every reader.
+   * With any reader, the autoscaler also reads the stream's GetRecords metrics (3 more CloudWatch metrics per stream
+   * and run) and sizes for max(write need, read need); with none it sizes for writes only. Together at most 20.
    *
-   * @default 0
+   * @default 0 - only the readers the construct counts
    * @see https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
    */
   readonly sharedReaders?: number;

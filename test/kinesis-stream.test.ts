@@ -598,6 +598,25 @@ describe('grants', () => {
     Annotations.fromStack(stack).hasWarning('/Stack/Events', Match.stringLikeRegexp('3 readers share .*enhanced fan-out'));
   });
 
+  test('three Lambda functions polling through KinesisEventSource earn the warning, pointing to addLambdaConsumer()', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events');
+    for (const id of ['A', 'B', 'C']) {
+      newFunction(stack, id).addEventSource(new sources.KinesisEventSource(stream, { startingPosition: lambda.StartingPosition.LATEST }));
+    }
+    Annotations.fromStack(stack).hasWarning('/Stack/Events',
+      Match.stringLikeRegexp('^3 readers share .*Lambda functions polling through KinesisEventSource \\[Stack/A, Stack/B, Stack/C\\].*addLambdaConsumer\\(\\)'));
+  });
+
+  test('with autoscaling, the warning says the autoscaler sizes for the readers', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 8 } });
+    for (const id of ['A', 'B', 'C']) {
+      newFunction(stack, id).addEventSource(new sources.KinesisEventSource(stream, { startingPosition: lambda.StartingPosition.LATEST }));
+    }
+    Annotations.fromStack(stack).hasWarning('/Stack/Events', Match.stringLikeRegexp('The autoscaler counts them .* 1.5 times what writes need'));
+  });
+
   test('two shared-throughput readers earn no warning', () => {
     const stack = newStack();
     const stream = new KinesisStream(stack, 'Events');

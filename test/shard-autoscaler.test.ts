@@ -1,7 +1,10 @@
 import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { nagFindings } from './nag-helper';
@@ -117,6 +120,72 @@ describe('the schedule', () => {
 
   test('leaves sharedReaders out of the settings when it is not set (write-only sizing)', () => {
     expect(schedulePayload(autoscaledStack().template).streams[0]).not.toHaveProperty('sharedReaders');
+  });
+});
+
+describe('counting shared-throughput readers', () => {
+  const newReader = (stack: Stack, id: string) => new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+  const newPoller = (stack: Stack, id: string, stream: kinesis.IStream) => new lambda.Function(stack, id, {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
+  }).addEventSource(new sources.KinesisEventSource(stream, { startingPosition: lambda.StartingPosition.LATEST }));
+
+  test('writes the readers the stream counts into its settings', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 8 } });
+    stream.grantRead(newReader(stack, 'A'));
+    stream.grantRead(newReader(stack, 'B'));
+    expect(schedulePayload(Template.fromStack(stack)).streams[0]).toMatchObject({ sharedReaders: 2 });
+  });
+
+  test('counts a Lambda function polling through KinesisEventSource once, though it is also a grantee', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 8 } });
+    newPoller(stack, 'Indexer', stream);
+    expect(schedulePayload(Template.fromStack(stack)).streams[0]).toMatchObject({ sharedReaders: 1 });
+  });
+
+  test('adds the sharedReaders option to the counted readers (readers the construct cannot see)', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 8, sharedReaders: 2 } });
+    newPoller(stack, 'Indexer', stream);
+    expect(schedulePayload(Template.fromStack(stack)).streams[0]).toMatchObject({ sharedReaders: 3 });
+  });
+
+  test('does not count enhanced fan-out readers', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 8 } });
+    stream.addLambdaConsumer('indexer', new lambda.Function(stack, 'Indexer', {
+      runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+    }));
+    expect(schedulePayload(Template.fromStack(stack)).streams[0]).not.toHaveProperty('sharedReaders');
+  });
+
+  test('counts readers added to a stream registered with an autoscaler of another stack', () => {
+    const stack = newStack();
+    ShardAutoscaler.fromAutoscalerName(stack, 'Fleet', 'fleet');
+    const stream = new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 8 } });
+    stream.grantRead(newReader(stack, 'A'));
+    expect(schedulePayload(Template.fromStack(stack)).streams[0]).toMatchObject({ sharedReaders: 1 });
+  });
+
+  test('keeps the settings document\'s logical ID whatever the count', () => {
+    const ids = (readers: number) => {
+      const stack = newStack();
+      const stream = new KinesisStream(stack, 'Events', { autoscaling: { minShards: 1, maxShards: 8 } });
+      for (let i = 0; i < readers; i++) stream.grantRead(newReader(stack, `R${i}`));
+      return Object.keys(Template.fromStack(stack).findResources('AWS::SSM::Parameter')).sort();
+    };
+    expect(ids(3)).toEqual(ids(0));
+  });
+
+  test('rejects more readers than the autoscaler sizes for, naming the counted and the added', () => {
+    const stack = newStack();
+    const stream = new KinesisStream(stack, 'Events', { streamName: 'events', autoscaling: { minShards: 1, maxShards: 8, sharedReaders: 19 } });
+    stream.grantRead(newReader(stack, 'A'));
+    stream.grantRead(newReader(stack, 'B'));
+    expect(() => Template.fromStack(stack)).toThrow(/stream Stack\/Events has 21 shared-throughput readers \(2 counted on the stream.*plus sharedReaders 19\), more than the 20/);
   });
 });
 

@@ -262,7 +262,8 @@ export function decide(observation: Observation, state: StreamState & PolicyMemo
   const recentUtilization = recentPeak.shardsAtFullLoad / effective;
   const learnt: Learnt = {
     ...attribution.learnt,
-    ...(capacityThrottled && attribution.onCurrentShards ? { throttledAtShards: current } : {}),
+    // A count that starved shared-throughput readers is remembered like one that throttled writes: no scale-in back to it.
+    ...((capacityThrottled || readThrottled) && attribution.onCurrentShards ? { throttledAtShards: current } : {}),
   };
   const report = { demand: recentPeak, keyBound, learnt };
 

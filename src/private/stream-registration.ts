@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { readable } from './validation';
 import { ManagedStreamInput, parseInput } from '../core/config';
 import { MAX_SHARDS_PER_STREAM } from '../core/limits';
-import { SettingsInput } from '../core/settings';
+import { MAX_SHARED_READERS, SettingsInput } from '../core/settings';
 import {
   AUTOSCALER_TAG, decodeSettingsDocument, encodeSettingsDocument, packSettingsDocuments, settingsPath,
 } from '../core/settings-store';
@@ -14,6 +14,21 @@ import {
 const MAX_STREAM_NAME_CHARS = 128;
 /** A tag wins over any `Tags.of()` aspect a user applies with the same key. */
 const TAG_PRIORITY = 1000;
+
+/**
+ * A stream that counts its own shared-throughput readers at synth (`KinesisStream`): its grantRead grantees, polling
+ * Lambda functions and polling KCL applications. Any other `IStream` counts none.
+ */
+interface CountsSharedReaders {
+  _sharedReaderCount(): number;
+}
+
+/** One registered stream: its settings as given, and the readers its construct counts once the app is complete. */
+interface Entry {
+  readonly settings: ManagedStreamInput;
+  readonly path: string;
+  readonly countedReaders?: () => number;
+}
 
 /** Whether the autoscaler may act on the stream through its tag, or needs the stream's ARN in its policy. */
 export type Authorization = 'tag' | 'arn';
@@ -25,7 +40,7 @@ export type Authorization = 'tag' | 'arn';
  * handler runs.
  */
 export class StreamRegistration extends Construct {
-  private readonly entries: ManagedStreamInput[] = [];
+  private readonly entries: Entry[] = [];
   private readonly documents: ssm.CfnParameter[] = [];
 
   constructor(scope: Construct, id: string, private readonly autoscalerName: string) {
@@ -35,12 +50,17 @@ export class StreamRegistration extends Construct {
 
   /** Registers the stream, tags it for the autoscaler when this app creates it, and says how to authorize it. */
   public register(stream: kinesis.IStream, settings: SettingsInput): Authorization {
-    if (this.entries.some((entry) => !Token.isUnresolved(stream.streamName) && entry.streamName === stream.streamName)) {
+    if (this.entries.some((entry) => !Token.isUnresolved(stream.streamName) && entry.settings.streamName === stream.streamName)) {
       throw new Error(`stream ${stream.streamName} is already managed by this ShardAutoscaler; add each stream once`);
     }
     const authorization = this.tag(stream);
-    this.entries.push({ streamName: stream.streamName, ...settings });
-    const needed = this.pack().length;
+    const counter = (stream as Partial<CountsSharedReaders>)._sharedReaderCount;
+    this.entries.push({
+      settings: { streamName: stream.streamName, ...settings },
+      path: stream.node.path,
+      countedReaders: typeof counter === 'function' ? () => counter.call(stream) : undefined,
+    });
+    const needed = this.packEntries().length;
     while (this.documents.length < needed) this.addDocument(this.documents.length);
     return authorization;
   }
@@ -65,9 +85,23 @@ export class StreamRegistration extends Construct {
     return 'tag';
   }
 
+  /**
+   * The documents, each entry with its readers: those set in `sharedReaders` plus those its stream counts, known only
+   * once the app is complete. Packing sizes every counting entry at the most readers, so which document holds which
+   * stream never depends on the count.
+   */
   private pack(): ManagedStreamInput[][] {
-    return packSettingsDocuments(this.entries, (entry) => JSON.stringify(standIn(entry, 0, MAX_SHARDS_PER_STREAM)).length +
-      [entry.minShards, entry.maxShards].filter((count) => Token.isUnresolved(count)).length * TOKEN_NUMBER_EXTRA_CHARS);
+    return this.packEntries().map((document) => document.map(withCountedReaders));
+  }
+
+  /** One document as it is written: only its own streams count their readers (each count walks the stack). */
+  private packDocument(index: number): ManagedStreamInput[] {
+    return (this.packEntries()[index] ?? []).map(withCountedReaders);
+  }
+
+  private packEntries(): Entry[][] {
+    return packSettingsDocuments(this.entries, (entry) => JSON.stringify(standIn(sizedForReaders(entry), 0, MAX_SHARDS_PER_STREAM)).length +
+      [entry.settings.minShards, entry.settings.maxShards].filter((count) => Token.isUnresolved(count)).length * TOKEN_NUMBER_EXTRA_CHARS);
   }
 
   private addDocument(index: number): void {
@@ -79,18 +113,42 @@ export class StreamRegistration extends Construct {
       name: `${settingsPath(this.autoscalerName)}${stack.stackName}/${number}`,
       description: `Settings of Kinesis streams of stack ${stack.stackName} scaled by the autoscaler ${this.autoscalerName} (cdk-kinesis-autoscaling)`,
       // Packed again when the template is rendered, once every stream has been added.
-      value: Lazy.string({ produce: () => stack.toJsonString(JSON.parse(encodeSettingsDocument(this.pack()[index] ?? []))) }),
+      value: Lazy.string({ produce: () => stack.toJsonString(JSON.parse(encodeSettingsDocument(this.packDocument(index)))) }),
     }));
   }
 
   private validate(): string[] {
+    const tooMany = this.entries.filter((entry) => entry.countedReaders).map((entry) => {
+      const counted = entry.countedReaders!();
+      const added = entry.settings.sharedReaders ?? 0;
+      return counted + added > MAX_SHARED_READERS
+        ? `stream ${entry.path} has ${counted + added} shared-throughput readers ` +
+          `(${counted} counted on the stream: grantRead grantees, polling Lambda functions and polling KCL applications, plus sharedReaders ${added}), ` +
+          `more than the ${MAX_SHARED_READERS} the autoscaler sizes for; give readers enhanced fan-out consumers (addLambdaConsumer(), addConsumer(), ` +
+          'KclApplication enhancedFanOut: true)'
+        : undefined;
+    }).filter((message): message is string => message !== undefined);
     // The handler's own parser, on the documents as they will be written (names known only at deploy are stand-ins).
-    const errors = this.pack().flatMap((document, i) => {
+    const errors = tooMany.length > 0 ? tooMany : this.pack().flatMap((document, i) => {
       const text = encodeSettingsDocument(document.map((entry, j) => standIn(entry, i * 1000 + j, 1)));
       return parseInput({ streams: decodeSettingsDocument(`settings document ${i + 1}`, text) }).errors.map((e) => e.message);
     });
     return errors.map((message) => `ShardAutoscaler ${this.autoscalerName}: ${message}`);
   }
+}
+
+/**
+ * The settings the handler reads: `sharedReaders` is the readers the stream counts plus those the user added; left
+ * out when there are none and none were set, so write-only streams keep their settings as they were.
+ */
+function withCountedReaders(entry: Entry): ManagedStreamInput {
+  const counted = entry.countedReaders?.() ?? 0;
+  return counted === 0 ? entry.settings : { ...entry.settings, sharedReaders: (entry.settings.sharedReaders ?? 0) + counted };
+}
+
+/** The entry at its longest: a counting stream may carry up to the most readers. */
+function sizedForReaders(entry: Entry): ManagedStreamInput {
+  return entry.countedReaders ? { ...entry.settings, sharedReaders: MAX_SHARED_READERS } : entry.settings;
 }
 
 /**

@@ -60,7 +60,8 @@ options:
   --prices FILE.json     prices from a file instead (every field of the built-in table, with source and retrieved)
   --readers N            shared-throughput (GetRecords) readers, each reading every byte once, 0 to 100 (default 1):
                          billed per GB read on On-Demand, and polling every shard once a second against its
-                         2 MiB/s and 5 calls/s read limits (read-throttled minutes count the refusals)
+                         2 MiB/s and 5 calls/s read limits (read-throttled minutes count the refusals); our
+                         presets size for them as the autoscaler does for the readers a stream counts (sharedReaders)
   --efo-consumers N      enhanced fan-out consumers (default 0)
   --shard-level-metrics  our autoscaler reads shard-level metrics (billed per shard and metric)
   --metric-lag MIN       minutes before a minute's metrics are visible to a policy (default 2)

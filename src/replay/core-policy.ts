@@ -1,6 +1,7 @@
 import { ProvisionedPolicy } from './engine';
 import {
-  EMPTY_MEMORY, MAX_SHARDS_PER_STREAM, Memory, METRIC_LAG_MINUTES, Observation, PresetName, resolveSettings, SEASONAL_LOOKAHEAD_MINUTES, tick,
+  EMPTY_MEMORY, MAX_SHARED_READERS, MAX_SHARDS_PER_STREAM, Memory, METRIC_LAG_MINUTES, Observation, PresetName, resolveSettings,
+  SEASONAL_LOOKAHEAD_MINUTES, tick,
 } from '../core';
 
 const MINUTE_MS = 60_000;
@@ -15,12 +16,16 @@ export interface CorePolicy extends ProvisionedPolicy {
 /**
  * Our policy: the exact scaling core the Lambda handler runs, with one of its presets. It ticks every minute with the
  * stream's true status and keeps the whole memory the core returns for the next tick, as the handler does; so a
- * policy instance serves one simulation.
+ * policy instance serves one simulation. `sharedReaders` is the count the construct writes into the settings (the
+ * replay's `--readers`), so the core predicts read need as the handler would; the settings hold at most 20, and
+ * beyond that the core still sees the reads in GetRecords.Bytes.
  */
 export function corePolicy(
-  preset: PresetName, shardLevelMetrics: boolean, maxShards = MAX_SHARDS_PER_STREAM, targetUtilization?: number,
+  preset: PresetName, shardLevelMetrics: boolean, maxShards = MAX_SHARDS_PER_STREAM, targetUtilization?: number, sharedReaders = 0,
 ): CorePolicy {
-  const settings = resolveSettings({ minShards: 1, maxShards, preset, targetUtilization });
+  const settings = resolveSettings({
+    minShards: 1, maxShards, preset, targetUtilization, sharedReaders: Math.min(sharedReaders, MAX_SHARED_READERS),
+  });
   const window = settings.scaleInMinutes + METRIC_LAG_MINUTES;
   let memory: Memory = EMPTY_MEMORY;
   let keyBoundMinutes = 0;

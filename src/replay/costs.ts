@@ -34,6 +34,8 @@ export const AUTOSCALER = {
   lambdaSecondsPerInvocation: 1,
   /** Stream-level metrics the handler requests per stream and tick (lambda/autoscaler/cloudwatch-port.ts). */
   streamMetricsPerTick: 5,
+  /** Read metrics requested per stream and tick when the settings count shared-throughput readers. */
+  readMetricsPerTick: 3,
   /** Shard-level metrics requested per open shard and tick, and enabled on the stream, when shard-level metrics are on. */
   shardMetricsPerShard: 2,
 } as const;
@@ -41,6 +43,8 @@ export const AUTOSCALER = {
 /** What a policy's scaling costs to run, when it is our autoscaler. */
 export interface AutoscalerRun {
   readonly shardLevelMetrics: boolean;
+  /** The settings count shared-throughput readers, so the handler also requests the read metrics. */
+  readonly readMetrics?: boolean;
 }
 
 /** The bill of one option over the trace, in USD, item by item; items that do not apply are 0. */
@@ -65,7 +69,7 @@ export function costOf(usage: Usage, options: CostOptions, autoscaler?: Autoscal
   const provisioned = usage.mode === 'provisioned';
   const shardMinutes = usage.shardHours * 60;
   const metricsRequested = autoscaler
-    ? usage.minutes * AUTOSCALER.invocationsPerMinute * AUTOSCALER.streamMetricsPerTick
+    ? usage.minutes * AUTOSCALER.invocationsPerMinute * streamMetricsPerTick(autoscaler)
       + (autoscaler.shardLevelMetrics ? shardMinutes * AUTOSCALER.invocationsPerMinute * AUTOSCALER.shardMetricsPerShard : 0)
     : 0;
   const invocations = autoscaler ? usage.minutes * AUTOSCALER.invocationsPerMinute : 0;
@@ -85,6 +89,11 @@ export function costOf(usage: Usage, options: CostOptions, autoscaler?: Autoscal
     autoscalerLambda: invocations * (p.lambdaPerMillionRequests / 1e6
       + AUTOSCALER.lambdaMemoryGb * AUTOSCALER.lambdaSecondsPerInvocation * p.lambdaPerGbSecond),
   };
+}
+
+/** Stream-level metrics the handler requests per tick: the read metrics too when the settings count readers. */
+function streamMetricsPerTick(autoscaler: AutoscalerRun): number {
+  return AUTOSCALER.streamMetricsPerTick + (autoscaler.readMetrics ? AUTOSCALER.readMetricsPerTick : 0);
 }
 
 /** The sum of a breakdown. */

@@ -1,5 +1,5 @@
 import { Demand, evenShards, MODEL, renamed, resizeMinutes, runMinute, shapeOf, shardsNeeded, STEADY } from './model';
-import { Accumulator, row, Simulation, SimulationInput, TimelineRow } from './outcome';
+import { Accumulator, readsThrottled, row, Simulation, SimulationInput, TimelineRow } from './outcome';
 import {
   MinuteMetrics, ShardMinuteMetrics, ShardRange, Step, UPDATE_SHARD_COUNT_CALLS_PER_DAY, updateShardCountCallsInWindow,
 } from '../core';
@@ -128,7 +128,7 @@ export function simulateProvisioned(policy: ProvisionedPolicy, input: Simulation
       }
     }
     acc.minute(m, outcome.throttledBytes, outcome.acceptedRecords, outcome.acceptedBytes, shards.length, outcome);
-    timeline.push(row(m, input.demand[m], shapeOf(shards, input.keys.hotKeyHash), outcome.throttledBytes));
+    timeline.push(row(m, input.demand[m], shapeOf(shards, input.keys.hotKeyHash), outcome.throttledBytes, readsThrottled(outcome)));
   }
   return { ...acc.result(calls.length), timeline };
 }

@@ -48,6 +48,8 @@ export interface TimelineRow {
   readonly shareGroups: ShareGroups;
   /** Write capacity in bytes/s, for charts. */
   readonly capacityBytesPerSecond: number;
+  /** Set when the shared read limits refused GetRecords calls in the minute. */
+  readonly readThrottled?: true;
 }
 
 export interface Simulation {
@@ -76,7 +78,7 @@ export class Accumulator {
   ): void {
     const demand = this.input.demand[m];
     // As with writes, a billionth of the minute's calls is floating-point noise.
-    if (reads.readThrottledCalls > 1e-9 * reads.getRecordsCalls) this.readThrottledMinutes++;
+    if (readsThrottled(reads)) this.readThrottledMinutes++;
     this.demandBytes += demand.bytesPerSecond * 60;
     this.throttledBytes += throttledBytes;
     // A millionth of the minute's demand is floating-point noise, not throttling.
@@ -115,8 +117,14 @@ export class Accumulator {
   }
 }
 
-export function row(m: number, d: Demand, shape: MapShape, throttledBytes: number): TimelineRow {
+/** Whether the shared read limits refused a share of the minute's GetRecords calls worth counting. */
+export function readsThrottled(reads: { readonly getRecordsCalls: number; readonly readThrottledCalls: number }): boolean {
+  return reads.readThrottledCalls > 1e-9 * reads.getRecordsCalls;
+}
+
+export function row(m: number, d: Demand, shape: MapShape, throttledBytes: number, readThrottled = false): TimelineRow {
   return {
+    ...(readThrottled ? { readThrottled: true as const } : {}),
     minute: m,
     demandBytesPerSecond: d.bytesPerSecond,
     demandRecordsPerSecond: d.recordsPerSecond,

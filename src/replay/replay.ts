@@ -108,7 +108,7 @@ export function plan(trace: Trace, options: ReplayOptions, maxThrottlePct: numbe
   const presets = replayed.filter((r) => ['economy', 'balanced', 'safe'].includes(r.result.policy));
   if (presets.length > 0 && presets.every((r) => r.result.throttledBytesPct > maxThrottlePct)) {
     for (const target of TUNED_TARGETS) {
-      const tuned = run(`${TUNED_PREFIX}${target}`, corePolicy('safe', shardMetrics(options), MAX_SHARDS_PER_STREAM, target), input, options);
+      const tuned = run(`${TUNED_PREFIX}${target}`, presetPolicy('safe', options, target), input, options);
       replayed.push(tuned);
       if (tuned.result.throttledBytesPct <= maxThrottlePct) break;
     }
@@ -133,9 +133,14 @@ function shardMetrics(options: ReplayOptions): boolean {
   return options.shardLevelMetrics || options.hotKeyShare > 0;
 }
 
+/** Our core with a preset, told the readers the construct would count (the replay's `--readers`). */
+function presetPolicy(preset: PresetName, options: ReplayOptions, targetUtilization?: number): ProvisionedPolicy {
+  return corePolicy(preset, shardMetrics(options), MAX_SHARDS_PER_STREAM, targetUtilization, options.costs.readers);
+}
+
 function priced(name: PolicyName, input: SimulationInput, options: ReplayOptions): Replayed {
   const provisioned = (policy: ProvisionedPolicy) => simulateProvisioned(policy, input);
-  const preset = (p: PresetName) => () => run(p, corePolicy(p, shardMetrics(options)), input, options);
+  const preset = (p: PresetName) => () => run(p, presetPolicy(p, options), input, options);
   const baseline = (policy: () => ProvisionedPolicy) => () => price(provisioned(policy()), options);
   const runs: Record<PolicyName, () => Replayed> = {
     'economy': preset('economy'),
@@ -154,7 +159,7 @@ function priced(name: PolicyName, input: SimulationInput, options: ReplayOptions
 /** One of our presets (or a tuned target): billed with the autoscaler's own running cost. */
 function run(name: string, policy: ProvisionedPolicy, input: SimulationInput, options: ReplayOptions): Replayed {
   const simulation = simulateProvisioned({ ...policy, name }, input);
-  return price(simulation, options, { shardLevelMetrics: policy.shardLevelMetrics });
+  return price(simulation, options, { shardLevelMetrics: policy.shardLevelMetrics, readMetrics: options.costs.readers > 0 });
 }
 
 function price(simulation: Simulation, options: ReplayOptions, autoscaler?: AutoscalerRun): Replayed {

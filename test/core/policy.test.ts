@@ -147,6 +147,45 @@ describe('guards', () => {
   });
 });
 
+describe('shared-throughput readers', () => {
+  // Writes alone (3.1 MiB/s at 80 % of 1 MiB/s per shard) fit 4 shards; three readers read 9.3 MiB/s, which 4 shards
+  // (8 MiB/s of shared reads) cannot serve, and which needs 6 shards at the same 80 %.
+  const readSettings: PolicySettings = { ...settings, targetUtilization: 0.8, scaleOutUtilization: 0.9, scaleInMinutes: 45 };
+  const writes = () => steady(60, 3.1);
+
+  test('writes alone would scale 8 shards in to 4', () => {
+    expect(decide(observe(writes()), state(8), readSettings)).toMatchObject({ action: 'scale-in', targetShards: 4 });
+  });
+
+  test('a scale-in that would starve 3 readers is refused: it stops at the shards their reads need', () => {
+    const decision = decide(observe(writes()), state(8), { ...readSettings, sharedReaders: 3 });
+    expect(decision).toMatchObject({ action: 'scale-in', targetShards: 6 });
+    expect(decision.targetShards * 2 * MIB).toBeGreaterThan(3 * 3.1 * MIB);
+  });
+
+  test('reads measured by GetRecords.Bytes hold the same shards as the counted readers predict', () => {
+    const measured = steady(60, 3.1, 2048, { outgoingBytes: 3 * 3.1 * MIB * 60 });
+    expect(decide(observe(measured), state(8), { ...readSettings, sharedReaders: 3 })).toMatchObject({ action: 'scale-in', targetShards: 6 });
+  });
+
+  test('no scale-in at all while reads were throttled in the window', () => {
+    const minutes = steady(60, 3.1, 2048, { outgoingBytes: 3 * 3.1 * MIB * 60 });
+    minutes[30] = { ...minutes[30], readThrottled: 5 };
+    const decision = decide(observe(minutes), state(8), { ...readSettings, sharedReaders: 3 });
+    expect(decision.action).toBe('none');
+    expect(decision.reason).toMatch(/reads were throttled/);
+  });
+
+  test('a count that starved readers is remembered, so a later scale-in stays above it', () => {
+    // 6 shards, reads throttled at 80 % of their read capacity: a scale-out, and 6 is remembered as throttled.
+    const minutes = steady(60, 3.2, 2048, { outgoingBytes: 3 * 3.2 * MIB * 60 });
+    minutes[59] = { ...minutes[59], readThrottled: 50 };
+    const decision = decide(observe(minutes), state(6), { ...readSettings, sharedReaders: 3 });
+    expect(decision.action).toBe('scale-out');
+    expect(decision.learnt?.throttledAtShards).toBe(6);
+  });
+});
+
 describe('presets', () => {
   test('safe keeps more headroom than balanced, and balanced more than economy', () => {
     const traffic = observe(steady(120, 3));

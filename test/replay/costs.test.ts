@@ -55,6 +55,14 @@ test('the autoscaler pays for its metrics and its Lambda; shard-level metrics pe
   expect(costOf(u, { prices, readers: 1, efoConsumers: 0 }).autoscalerLambda).toBe(0);
 });
 
+test('with shared-throughput readers in its settings, the autoscaler also pays for the 3 read metrics it requests', () => {
+  const u = usage({ minutes: 1000, shardHours: 10 });
+  const options = { prices, readers: 3, efoConsumers: 0 };
+  const readMetrics = costOf(u, options, { shardLevelMetrics: false, readMetrics: true }).autoscalerGetMetricData;
+  expect(readMetrics - costOf(u, options, { shardLevelMetrics: false }).autoscalerGetMetricData)
+    .toBeCloseTo((1000 * AUTOSCALER.readMetricsPerTick / 1000) * 0.01, 9);
+});
+
 test('a month is 730 hours', () => {
   expect(monthly(1, 60)).toBe(730);
   expect(monthly(5, 0)).toBe(0);

@@ -1,5 +1,5 @@
 import { burstPeak, fewestShards, MapShape, runMinuteOnShape, STEADY, uniformShape } from '../model';
-import { Accumulator, row, Simulation, SimulationInput, TimelineRow } from '../outcome';
+import { Accumulator, readsThrottled, row, Simulation, SimulationInput, TimelineRow } from '../outcome';
 
 /** A constant shard count sized for the trace's peak (the per-second peak, when minutes are bursty) at 100 % of the limits. */
 export function simulateFixedPeak(input: SimulationInput): Simulation {
@@ -32,7 +32,7 @@ function simulateSchedule(name: string, input: SimulationInput, shardsAt: (minut
     previous = n;
     const outcome = runMinuteOnShape(input.demand[m], shape, input.keys, conditions);
     acc.minute(m, outcome.throttledBytes, outcome.acceptedRecords, outcome.acceptedBytes, n, outcome);
-    timeline.push(row(m, input.demand[m], shape, outcome.throttledBytes));
+    timeline.push(row(m, input.demand[m], shape, outcome.throttledBytes, readsThrottled(outcome)));
   }
   return { ...acc.result(0), timeline };
 }
