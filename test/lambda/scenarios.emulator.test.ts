@@ -159,7 +159,6 @@ test(`hot partition key runaway: over 24 h at most one probe above 8 shards (nev
   const headroom = [...new Set(observed.flatMap((o) => o.headroomSteps[stream]))].sort((a, b) => a - b);
   const firstKeyBound = keyBoundMetric(stream).find((m) => m.value === 1);
   // eslint-disable-next-line no-console
-  console.log(`hot key: shards ${summarize(counts)}; steps ${steps.map((s) => `${Math.round((s.at - started) / MINUTE)}m ${s.action} ${stepName(s.step)}`).join(', ')}`);
   // Before v2: 8 -> 10 -> 13 -> 17 -> ... -> 64. Now the one headroom probe is the most the stream grows. (Late in the
   // day, with the scale-in calls of the rolling 24 h spent, the stream stays on a map kinesis-local's UpdateShardCount
   // left uneven, which AWS's does not; the widest shard then adds a shard a step. The bound holds all the same.)
@@ -239,7 +238,6 @@ test('a resize that takes 10 minutes: throttling measured on the old shards adds
   // The throttling was capacity-bound (the added shards stopped it): never reported as a hot key.
   expect(keyBoundMetric(stream).filter((m) => m.value === 1)).toEqual([]);
   // eslint-disable-next-line no-console
-  console.log(`slow resize: shards ${summarize(counts)}; steps ${stepsOf(observed, stream).map((s) => stepName(s.step)).join(', ')}`);
 });
 
 test('the key-bound judgement survives a cold start: a new cache reads it from the tags and adds no headroom', async () => {
@@ -299,19 +297,3 @@ test('a memory-only state write refused (AddTagsToStream LimitExceeded) fails no
   expect(logs).toContainEqual(expect.objectContaining({ message: 'memory-persisted', stream: hot }));
   expect(readState(await port.tags(hot)).keyBound?.until).toBeGreaterThan(double.now());
 });
-
-/** 8 8 10 10 9 -> "8x2 10x2 9". */
-function summarize(counts: readonly number[]): string {
-  const runs: string[] = [];
-  for (let i = 0; i < counts.length;) {
-    let j = i;
-    while (j < counts.length && counts[j] === counts[i]) j++;
-    runs.push(j - i > 1 ? `${counts[i]}x${j - i}` : `${counts[i]}`);
-    i = j;
-  }
-  return runs.join(' ');
-}
-
-function stepName(step: Step): string {
-  return step.kind === 'UpdateShardCount' ? `USC->${step.targetShardCount}` : step.kind;
-}
