@@ -179,6 +179,8 @@ const KINESIS_ACTIONS = [
   'kinesis:MergeShards',
 ];
 /** The reconciler only reads and doubles or halves: no split, merge or limits. */
+/** A tag write may name only the autoscaler's own state tags. */
+const STATE_TAG_KEYS_ONLY = { 'ForAllValues:StringLike': { 'aws:TagKeys': [`${STATE_TAG_PREFIX}*`] } };
 const RECONCILER_ACTIONS = KINESIS_ACTIONS.filter((action) => !['kinesis:SplitShard', 'kinesis:MergeShards'].includes(action));
 
 /** What every shard autoscaler has, defined here or referenced from another stack: its name and its metrics. */
@@ -274,7 +276,9 @@ export class ShardAutoscaler extends ShardAutoscalerBase {
 
   private readonly registration: StreamRegistration;
   private readonly explicitName: boolean;
-  private readonly streamStatement = new iam.PolicyStatement({ actions: KINESIS_ACTIONS });
+  private readonly streamStatement = new iam.PolicyStatement({ actions: KINESIS_ACTIONS.filter((action) => action !== 'kinesis:AddTagsToStream') });
+  /** Streams imported by ARN: only tags of the autoscaler's own state may be written, as on tagged streams. */
+  private readonly stateTagStatement = new iam.PolicyStatement({ actions: ['kinesis:AddTagsToStream'], conditions: STATE_TAG_KEYS_ONLY });
   private readonly role: iam.Role;
   private readonly logRetention: logs.RetentionDays;
   private readonly alarmActionArns = new Set<string>();
@@ -379,7 +383,11 @@ export class ShardAutoscaler extends ShardAutoscalerBase {
     assertSameEnvironment(stream, Stack.of(this), `the autoscaler ${this.autoscalerName}`);
     if (this.registration.register(stream, settings) === 'arn') {
       this.streamStatement.addResources(stream.streamArn);
-      if (this.streamStatement.resources.length === 1) this.role.addToPrincipalPolicy(this.streamStatement);
+      this.stateTagStatement.addResources(stream.streamArn);
+      if (this.streamStatement.resources.length === 1) {
+        this.role.addToPrincipalPolicy(this.streamStatement);
+        this.role.addToPrincipalPolicy(this.stateTagStatement);
+      }
     }
 
     const reconcile = options.reconcile ?? ReconcileMode.OFF;
@@ -426,7 +434,7 @@ export class ShardAutoscaler extends ShardAutoscalerBase {
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['kinesis:AddTagsToStream'],
       resources: [streams],
-      conditions: { ...tagged, 'ForAllValues:StringLike': { 'aws:TagKeys': [`${STATE_TAG_PREFIX}*`] } },
+      conditions: { ...tagged, ...STATE_TAG_KEYS_ONLY },
     }));
   }
 

@@ -239,13 +239,26 @@ describe('IAM least privilege', () => {
       },
       {
         Effect: 'Allow',
-        Action: [
-          'kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:ListTagsForStream', 'kinesis:AddTagsToStream',
-          'kinesis:UpdateShardCount', 'kinesis:SplitShard', 'kinesis:MergeShards',
-        ],
+        Action: ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:ListTagsForStream', 'kinesis:UpdateShardCount', 'kinesis:SplitShard', 'kinesis:MergeShards'],
         Resource: IMPORTED_ARN,
       },
     ]));
+  });
+
+  test('on a stream imported by ARN, too, only the autoscaler\'s own state tags may be written', () => {
+    const stack = newStack();
+    ShardAutoscaler.of(stack).addStream(kinesis.Stream.fromStreamArn(stack, 'Imported', IMPORTED_ARN), { minShards: 1, maxShards: 2 });
+    const tagWrites = autoscalerStatements(Template.fromStack(stack))
+      .filter((s) => ([] as string[]).concat(s.Action).includes('kinesis:AddTagsToStream'));
+    expect(tagWrites).toContainEqual({
+      Effect: 'Allow',
+      Action: 'kinesis:AddTagsToStream',
+      Resource: IMPORTED_ARN,
+      Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['kinesis-autoscaler:*'] } },
+    });
+    for (const statement of tagWrites) {
+      expect(statement).toMatchObject({ Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['kinesis-autoscaler:*'] } } });
+    }
   });
 
   test('a stream this app creates carries the autoscaler\'s tag, which consumers never get', () => {
