@@ -7,7 +7,7 @@ import { withYesterday, YesterdayCache } from './yesterday';
 import {
   AUTOSCALER_DIMENSION, AUTOSCALER_EVENT_DETAIL_TYPE, AUTOSCALER_EVENT_SOURCE, AUTOSCALER_METRICS, AUTOSCALER_NAMESPACE,
   changedRememberedTags, Decision, EMPTY_MEMORY, hasData, ManagedStream, Memory, METRIC_LAG_MINUTES, MinuteMetrics, Observation, parseInput,
-  readState, RememberedState, ShardRange, stateTags, Step, tick, TickInput, uniformShards, UPDATE_SHARD_COUNT_CALLS_PER_DAY,
+  readsCanBind, readState, RememberedState, ShardRange, stateTags, Step, tick, TickInput, uniformShards, UPDATE_SHARD_COUNT_CALLS_PER_DAY,
   updateShardCountCallsInWindow,
 } from '../../src/core';
 import { AUTOSCALER_TAG } from '../../src/core/settings-store';
@@ -163,7 +163,7 @@ export async function runTick(event: unknown, deps: TickDependencies): Promise<T
   let observations: Observation[];
   try {
     const observed: ObservedStream[] = known.map((s) => ({
-      streamName: s.streamName, shardIds: cache.get(s.streamName)!.shardIds, readMetrics: s.settings.sharedReaders > 0,
+      streamName: s.streamName, shardIds: cache.get(s.streamName)!.shardIds, readMetrics: readsCanBind(s.settings.sharedReaders),
     }));
     const fetched = await fetchObservations(deps.cloudwatch, observed, new Date(deps.now()), minutes);
     observations = fetched.observations.map(withoutUnpublishedTail);

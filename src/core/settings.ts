@@ -44,6 +44,15 @@ type PresetValues = Omit<PolicySettings, 'minShards' | 'maxShards' | 'dryRun' | 
 export const MAX_SHARED_READERS = 20;
 
 /**
+ * Whether reads can need more shards than writes: only beyond two shared-throughput readers, since a shard serves
+ * 2 MiB/s of reads against 1 MiB/s of writes. With fewer, the autoscaler requests no read metrics (3 metrics per
+ * stream and tick that would cost without ever changing a decision).
+ */
+export function readsCanBind(sharedReaders: number): boolean {
+  return sharedReaders > 2;
+}
+
+/**
  * Tuned on the replay benchmark (docs/benchmarks.md explains the choice). economy sizes close to the limit; safe keeps
  * more than half of every shard free and waits an hour before a scale-in. All three scale out within one or two
  * minutes of data, and none scales in below the same stretch of yesterday's need or a count that throttled lately.

@@ -1,10 +1,16 @@
 import { ProvisionedPolicy } from './engine';
 import {
-  EMPTY_MEMORY, MAX_SHARED_READERS, MAX_SHARDS_PER_STREAM, Memory, METRIC_LAG_MINUTES, Observation, PresetName, resolveSettings,
-  SEASONAL_LOOKAHEAD_MINUTES, tick,
+  EMPTY_MEMORY, MAX_SHARED_READERS, MAX_SHARDS_PER_STREAM, Memory, METRIC_LAG_MINUTES, MinuteMetrics, Observation, PresetName, readsCanBind,
+  resolveSettings, SEASONAL_LOOKAHEAD_MINUTES, tick,
 } from '../core';
 
 const MINUTE_MS = 60_000;
+
+/** A minute as the handler reads it without the read metrics. */
+function writesOnly(minute: MinuteMetrics): MinuteMetrics {
+  const { outgoingBytes: _bytes, getRecordsCalls: _calls, readThrottled: _refused, ...writes } = minute;
+  return writes;
+}
 const DAY_MINUTES = 24 * 60;
 
 /** Our policy, and what the handler would have published about it. */
@@ -27,6 +33,7 @@ export function corePolicy(
     minShards: 1, maxShards, preset, targetUtilization, sharedReaders: Math.min(sharedReaders, MAX_SHARED_READERS),
   });
   const window = settings.scaleInMinutes + METRIC_LAG_MINUTES;
+  const readMetrics = readsCanBind(settings.sharedReaders);
   let memory: Memory = EMPTY_MEMORY;
   let keyBoundMinutes = 0;
   return {
@@ -36,7 +43,8 @@ export function corePolicy(
       return keyBoundMinutes;
     },
     plan(view) {
-      const minutes = view.recent(window);
+      // The handler requests read metrics only where reads can bind; the core must not see more than it would.
+      const minutes = readMetrics ? view.recent(window) : view.recent(window).map(writesOnly);
       const first = view.visibleMinutes - minutes.length;
       const newest = view.visibleMinutes - 1;
       const shardMetric = view.shardMetric;

@@ -11,7 +11,7 @@ import { Demand, KeyDistribution, MODEL, UNIFORM } from './model';
 import { Simulation, SimulationInput, TimelineRow } from './outcome';
 import { DEFAULT_REGION, priceTable } from './prices';
 import { Trace } from './trace';
-import { MAX_SHARDS_PER_STREAM, MIB, PresetName } from '../core';
+import { MAX_SHARDS_PER_STREAM, MAX_SHARED_READERS, MIB, PresetName, readsCanBind } from '../core';
 
 /** Every policy the replay knows, in report order. */
 export const POLICY_NAMES = ['economy', 'balanced', 'safe', 'aws-sample', 'scaling-utils', 'substation', 'on-demand', 'fixed-peak', 'oracle'] as const;
@@ -159,7 +159,8 @@ function priced(name: PolicyName, input: SimulationInput, options: ReplayOptions
 /** One of our presets (or a tuned target): billed with the autoscaler's own running cost. */
 function run(name: string, policy: ProvisionedPolicy, input: SimulationInput, options: ReplayOptions): Replayed {
   const simulation = simulateProvisioned({ ...policy, name }, input);
-  return price(simulation, options, { shardLevelMetrics: policy.shardLevelMetrics, readMetrics: options.costs.readers > 0 });
+  const readMetrics = readsCanBind(Math.min(options.costs.readers, MAX_SHARED_READERS));
+  return price(simulation, options, { shardLevelMetrics: policy.shardLevelMetrics, readMetrics });
 }
 
 function price(simulation: Simulation, options: ReplayOptions, autoscaler?: AutoscalerRun): Replayed {

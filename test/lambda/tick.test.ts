@@ -622,13 +622,13 @@ describe('what is fetched from CloudWatch', () => {
       kinesis, cloudwatch, events, cache, log: (entry) => logs.push(entry), now: () => now, deadline: now + 30_000, sleep: async () => {},
     });
 
-  test('the read metrics only for a stream with shared readers', async () => {
+  test('the read metrics only for a stream whose shared readers can need more shards than its writes (more than two)', async () => {
     busyStream('ACTIVE', 2);
-    await run(NOW, new Map());
+    await run(NOW, new Map(), 2);
     expect(queriedMetrics()).not.toContain('GetRecords.Bytes');
 
     cloudwatchMock.resetHistory();
-    await run(NOW, new Map(), 2);
+    await run(NOW, new Map(), 3);
     expect(queriedMetrics()).toEqual(expect.arrayContaining(['GetRecords.Bytes', 'GetRecords.Success', 'ReadProvisionedThroughputExceeded']));
   });
 

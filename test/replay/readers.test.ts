@@ -45,19 +45,21 @@ function load(file: string): Trace {
 }
 
 /**
- * Read-throttled minutes that a scale-in caused: within RESPONSIBLE_MINUTES of it, on fewer shards than it started
- * from, at a write rate no higher than the peak of the minutes the scale-in was sized on (so not a new surge, which
+ * Read-throttled minutes that a scale-in caused: within RESPONSIBLE_MINUTES of the latest scale-in before them, on fewer
+ * shards than it started from, at a write rate no higher than the peak of the minutes the scale-in was sized on (so not a new surge, which
  * is the scale-out's to answer, as it is for writes).
  */
 function starvedByScaleIn(timeline: readonly TimelineRow[], scaleIns: readonly ScaleIn[], sizedOnMinutes: number): number[] {
   const starved: number[] = [];
   for (const row of timeline) {
     if (!row.readThrottled) continue;
-    const culprit = scaleIns.some((s) => {
-      if (row.minute <= s.at || row.minute > s.at + RESPONSIBLE_MINUTES || row.openShards >= s.from) return false;
-      const sizedOn = timeline.slice(Math.max(0, s.newestSeen - sizedOnMinutes + 1), s.newestSeen + 1);
+    // The latest scale-in before the minute answers for it: an earlier one was re-decided since, on fresher minutes.
+    const latest = [...scaleIns].reverse().find((s) => s.at < row.minute);
+    const culprit = latest !== undefined && (() => {
+      if (row.minute > latest.at + RESPONSIBLE_MINUTES || row.openShards >= latest.from) return false;
+      const sizedOn = timeline.slice(Math.max(0, latest.newestSeen - sizedOnMinutes + 1), latest.newestSeen + 1);
       return row.demandBytesPerSecond <= Math.max(...sizedOn.map((r) => r.demandBytesPerSecond));
-    });
+    })();
     if (culprit) starved.push(row.minute);
   }
   return starved;
