@@ -222,6 +222,16 @@ interface Evidence {
  * replay simulator. It chooses a target shard count; how to get there is `nextStep`'s job.
  */
 export function decide(observation: Observation, state: StreamState & PolicyMemory, settings: PolicySettings): Decision {
+  // A range judged by a hot-shard split lingers past its hold only while shard-level metrics show a hot shard in it.
+  // Without them nothing can, and a range kept for ever would call all throttling at low utilization key-bound (no
+  // headroom for bursts, ever) and keep every scale-in to merges.
+  const staleRange = state.keyBound?.start !== undefined && state.keyBound.until <= state.now && !observation.shardMinutes;
+  if (!staleRange) return decideWithMemory(observation, state, settings);
+  const decision = decideWithMemory(observation, { ...state, keyBound: undefined }, settings);
+  return { ...decision, learnt: { ...decision.learnt, forgetKeyBound: true } };
+}
+
+function decideWithMemory(observation: Observation, state: StreamState & PolicyMemory, settings: PolicySettings): Decision {
   const current = state.shards.length;
   const none = (reason: string, extra: Partial<Decision> = {}): Decision =>
     ({ action: 'none', currentShards: current, targetShards: current, reason, hotShards: [], pinnedAtMax: false, ...extra });

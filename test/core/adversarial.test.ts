@@ -1,0 +1,40 @@
+import { decide, MAX_HASH_KEY, MIB, MinuteMetrics, PolicyMemory, PolicySettings, resolveSettings, StreamState, tick, EMPTY_MEMORY, uniformShards } from '../../src/core';
+
+/** Stale or contradictory memory (issue 10 adversarial review): what the tags say must not outlive what it was about. */
+const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const settings: PolicySettings = { ...resolveSettings({ minShards: 1, maxShards: 64, preset: 'balanced' }) };
+
+function steady(count: number, mibPerSecond: number, throttledPerSecond = 0): MinuteMetrics[] {
+  const bytes = mibPerSecond * MIB * 60;
+  return Array.from({ length: count }, () => ({ incomingBytes: bytes, incomingRecords: bytes / 2048, throttledRecords: throttledPerSecond * 60 }));
+}
+
+function state(shards: number, extra: Partial<StreamState & PolicyMemory> = {}): StreamState & PolicyMemory {
+  return { shards: uniformShards(shards), status: 'ACTIVE', mode: 'PROVISIONED', now: NOW, updateShardCountCalls: [], ...extra };
+}
+
+describe('a key-bound range judged by a hot-shard split, long past its hold, without shard-level metrics now', () => {
+  // Shard-level metrics were turned off (or another tool resized the stream): nothing can show the key is still there.
+  const stale = { keyBound: { until: NOW - 2 * HOUR, start: 0n, end: MAX_HASH_KEY / 64n } };
+  const observation = { minutes: steady(40, 4, 50), newestMinuteAt: NOW - 2 * MINUTE };
+
+  test('throttling at low utilization is probed again, not judged key-bound for ever', () => {
+    // 4 MiB/s on 10 shards is 40 %: the same evidence with no memory adds a headroom probe.
+    const decision = decide(observation, state(10, stale), settings);
+    expect(decision.keyBound).toBe(false);
+    expect(decision.action).toBe('scale-out');
+  });
+
+  test('the tick forgets it', () => {
+    const out = tick({ observation, memory: { ...EMPTY_MEMORY, ...stale }, shards: uniformShards(10), status: 'ACTIVE', mode: 'PROVISIONED', settings, now: NOW });
+    expect(out.memory.keyBound).toBeUndefined();
+  });
+
+  test('a scale-in is free to even the map with UpdateShardCount', () => {
+    const decision = decide({ minutes: steady(40, 1), newestMinuteAt: NOW - 2 * MINUTE }, state(10, stale), settings);
+    expect(decision.action).toBe('scale-in');
+    expect(decision.keepLayout).toBe(false);
+  });
+});
