@@ -119,7 +119,7 @@ export interface Learnt {
   readonly throttledAtShards?: number;
   /** This scale-out adds headroom for throttling: the probe to judge it by, once it has settled. */
   readonly headroomProbe?: { readonly shards: number; readonly throttleRatio: number };
-  /** A probe was judged (helped or not): it is cleared. */
+  /** A probe was judged (helped or not), or expired unjudged: it is cleared. */
   readonly probeJudged?: boolean;
   /** Throttling is key-bound until then; with a range, only there. */
   readonly keyBound?: { readonly until: number; readonly start?: bigint; readonly end?: bigint };
@@ -151,6 +151,11 @@ const MIN_SCALE_IN_SHARE = 0.1;
 const CAPACITY_BOUND_UTILIZATION = 0.5;
 /** Added capacity helped when it at least halved the share of writes refused. */
 const HELPED_THROTTLE_RATIO = 0.5;
+/**
+ * A headroom probe is judged on the first minutes measured on its shards, well within this (the slowest resize plus
+ * the metric lag); one older than this was never carried out, and is dropped unjudged.
+ */
+const PROBE_MAX_AGE_MS = 2 * 60 * 60_000;
 /** How long a key-bound judgement holds before added capacity is tried again. */
 export const KEY_BOUND_HOLD_MS = 6 * 60 * 60_000;
 /** A shard must be hot for this many known minutes in a row before it is split. */
@@ -347,7 +352,11 @@ function attribute(recent: readonly Evidence[], state: StreamState & PolicyMemor
   let keyBound = throttled && judged !== undefined && (judged.until > state.now || acceptedUtilization < settings.scaleOutUtilization);
   if (judged && judged.until <= state.now && !throttled) learnt = { forgetKeyBound: true };
   const probe = state.headroomProbe;
-  if (probe && onCurrent.length > 0 && state.shards.length > probe.shards) {
+  if (probe && state.now - probe.at > PROBE_MAX_AGE_MS) {
+    // Never judged (its step was refused, or the stream was resized by other hands): a ratio from other traffic
+    // judges nothing, so it is dropped without a verdict.
+    learnt = { ...learnt, probeJudged: true };
+  } else if (probe && onCurrent.length > 0 && state.shards.length > probe.shards) {
     const helped = throttleRatio <= probe.throttleRatio * HELPED_THROTTLE_RATIO;
     learnt = { ...learnt, probeJudged: true, ...(helped ? {} : { keyBound: { until: state.now + KEY_BOUND_HOLD_MS } }) };
     if (!helped && throttled) keyBound = true;

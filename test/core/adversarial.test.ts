@@ -38,3 +38,24 @@ describe('a key-bound range judged by a hot-shard split, long past its hold, wit
     expect(decision.keepLayout).toBe(false);
   });
 });
+
+describe('a headroom probe that was never judged (its step was refused, or someone resized the stream)', () => {
+  // Recorded a day ago at 20 shards with 0.1 % refused; the stream has been at 10 since, and now grows to 25 for demand.
+  const stale = {
+    headroomProbe: { at: NOW - 26 * HOUR, shards: 20, throttleRatio: 0.001 }, lastScalingAt: NOW - 20 * MINUTE, activeSince: NOW - 15 * MINUTE,
+  };
+  // 10 MiB/s on 25 shards is 40 %: throttling here is as likely bursts as a hot key, and nothing has probed it yet.
+  const observation = { minutes: steady(40, 10, 20), newestMinuteAt: NOW - 2 * MINUTE };
+
+  test('does not judge today\'s throttling key-bound against a ratio measured on other traffic', () => {
+    const decision = decide(observation, state(25, stale), settings);
+    expect(decision.keyBound).toBe(false);
+    expect(decision.learnt?.keyBound).toBeUndefined();
+  });
+
+  test('is cleared', () => {
+    const quiet = { minutes: steady(40, 1), newestMinuteAt: NOW - 2 * MINUTE };
+    const out = tick({ observation: quiet, memory: { ...EMPTY_MEMORY, ...stale }, shards: uniformShards(10), status: 'ACTIVE', mode: 'PROVISIONED', settings, now: NOW });
+    expect(out.memory.headroomProbe).toBeUndefined();
+  });
+});
