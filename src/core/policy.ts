@@ -111,6 +111,11 @@ export interface Decision {
   readonly keyBound?: boolean;
   /** What this tick learnt that the memory must keep (the tick folds it into the new memory). */
   readonly learnt?: Learnt;
+  /**
+   * The stream is above maxShards: the scale-in enforces the user's ceiling, and the calls kept for scale-outs are
+   * not kept from it (no scale-out can happen at the ceiling anyway).
+   */
+  readonly aboveMaxShards?: boolean;
 }
 
 /** Evidence from one tick for the memory: how the stream throttled, and judgements of earlier steps. */
@@ -251,7 +256,7 @@ function decideWithMemory(observation: Observation, state: StreamState & PolicyM
     return { ...none(`${current} shards is below minShards`), action: 'scale-out', targetShards: settings.minShards };
   }
   if (current > settings.maxShards) {
-    return { ...none(`${current} shards is above maxShards`), action: 'scale-in', targetShards: settings.maxShards };
+    return { ...none(`${current} shards is above maxShards`), action: 'scale-in', targetShards: settings.maxShards, aboveMaxShards: true };
   }
 
   const demandOf = (minute: MinuteMetrics, addBack = true) => estimateDemand(minute, { addBack, sharedReaders: settings.sharedReaders });

@@ -59,3 +59,36 @@ describe('a headroom probe that was never judged (its step was refused, or someo
     expect(out.memory.headroomProbe).toBeUndefined();
   });
 });
+
+describe('producers stop: CloudWatch publishes no IncomingBytes datapoint for a minute without writes', () => {
+  // scaling-utils counts missing minutes as low for this reason (../shared/kinesis-facts.md); the replay engine always
+  // publishes 0, so no replay shows it. Observed: "no metrics for this stream yet", for ever: a stream left at 40 shards
+  // costs 40 shard-hours an hour until someone notices.
+  const silent = { minutes: Array.from({ length: 25 }, (): MinuteMetrics => ({})), newestMinuteAt: NOW - 2 * MINUTE };
+  const quiet = { lastScalingAt: NOW - 6 * HOUR, throttledAt: undefined };
+
+  test.failing('six hours after the last scaling action, an idle stream above minShards scales in', () => {
+    expect(decide(silent, state(40, quiet), settings).action).toBe('scale-in');
+  });
+});
+
+describe('maxShards lowered below the open shards after five UpdateShardCount calls today', () => {
+  const lowered = { ...settings, maxShards: 7 };
+  const calls = Array.from({ length: 5 }, (_, i) => NOW - (i + 2) * HOUR);
+
+  // Was: the decision is scale-in to 7, but scale-ins left the last 5 calls to scale-outs and no merge from 10 even
+  // shards keeps the map worth 7, so no step: the stream stayed above the ceiling until a call left the window.
+  test('a step towards maxShards is taken at once: the ceiling is a bound, not a preference', () => {
+    const out = tick({
+      observation: { minutes: steady(25, 2), newestMinuteAt: NOW - 2 * MINUTE },
+      memory: { ...EMPTY_MEMORY, updateShardCountCalls: calls, lastScalingAt: NOW - 2 * HOUR },
+      shards: uniformShards(10),
+      status: 'ACTIVE',
+      mode: 'PROVISIONED',
+      settings: lowered,
+      now: NOW,
+    });
+    expect(out.decision).toMatchObject({ action: 'scale-in', targetShards: 7 });
+    expect(out.step).toEqual({ kind: 'UpdateShardCount', targetShardCount: 7 });
+  });
+});
