@@ -154,6 +154,11 @@ const MIN_SCALE_IN_SHARE = 0.1;
  */
 /** Read throttling with reads under this share of the stream's read capacity is the call rate, which shards cannot fix. */
 const CAPACITY_BOUND_UTILIZATION = 0.5;
+/**
+ * Added capacity also helped when the stream accepted more than its peak before the step by at least this share of
+ * the capacity added (a quarter more shards: 12.5 % more accepted).
+ */
+const PROBE_CARRIED_SHARE = 0.5;
 /** Added capacity helped when it at least halved the share of writes refused. */
 const HELPED_THROTTLE_RATIO = 0.5;
 /**
@@ -269,7 +274,7 @@ function decideWithMemory(observation: Observation, state: StreamState & PolicyM
 
   const effective = effectiveShards(state.shards);
   const acceptedUtilization = peak(recent.map((r) => demandOf(r.minute, false)!)).shardsAtFullLoad / effective;
-  const attribution = attribute(recent, state, acceptedUtilization, settings);
+  const attribution = attribute(recent, state, acceptedUtilization, settings, acceptedBeforeLastCall(observation, state, settings));
   // A key range where a split did not halve the load holds a hot key: throttling with the stream below its scale-out
   // utilization is that key's.
   const hotKeyRange = state.keyBound?.start !== undefined;
@@ -346,7 +351,13 @@ function decideWithMemory(observation: Observation, state: StreamState & PolicyM
  * shards are measured. Throttling is key-bound while an earlier judgement holds (the probe did not halve the share
  * of writes refused) and, past its hold, while it lingers; capacity-bound otherwise.
  */
-function attribute(recent: readonly Evidence[], state: StreamState & PolicyMemory, acceptedUtilization: number, settings: PolicySettings) {
+function attribute(
+  recent: readonly Evidence[],
+  state: StreamState & PolicyMemory,
+  acceptedUtilization: number,
+  settings: PolicySettings,
+  acceptedBefore: number | undefined,
+) {
   const throttled = recent.some((r) => (r.minute.throttledRecords ?? 0) > 0);
   const onCurrent = recent.filter((r) => r.onCurrentShards);
   const throttleRatio = ratioOf(onCurrent.length > 0 ? onCurrent : recent);
@@ -362,11 +373,34 @@ function attribute(recent: readonly Evidence[], state: StreamState & PolicyMemor
     // judges nothing, so it is dropped without a verdict.
     learnt = { ...learnt, probeJudged: true };
   } else if (probe && onCurrent.length > 0 && state.shards.length > probe.shards) {
-    const helped = throttleRatio <= probe.throttleRatio * HELPED_THROTTLE_RATIO;
+    // Rising demand can eat the added shards before they are measured: the refused share then does not halve, but the
+    // stream accepts more than it ever did on the probe's shards. A hot key's shard accepts no more however many
+    // shards are added, so that growth is capacity, not a key.
+    const acceptedNow = acceptedUtilization * effectiveShards(state.shards);
+    const carriedMore = acceptedBefore !== undefined
+      && acceptedNow >= acceptedBefore * (1 + (state.shards.length / probe.shards - 1) * PROBE_CARRIED_SHARE);
+    const helped = throttleRatio <= probe.throttleRatio * HELPED_THROTTLE_RATIO || carriedMore;
     learnt = { ...learnt, probeJudged: true, ...(helped ? {} : { keyBound: { until: state.now + KEY_BOUND_HOLD_MS } }) };
     if (!helped && throttled) keyBound = true;
   }
   return { throttled, keyBound, throttleRatio, onCurrentShards: onCurrent.length > 0 && onCurrent.length === recent.length, learnt };
+}
+
+/**
+ * The peak accepted load (shards at full load) of the minutes in the observation that ended before the last scaling
+ * call, measured on the shards before it; undefined when the observation does not place its minutes in time or holds
+ * none of them.
+ */
+function acceptedBeforeLastCall(observation: Observation, state: StreamState & PolicyMemory, settings: PolicySettings): number | undefined {
+  const { minutes, newestMinuteAt } = observation;
+  if (newestMinuteAt === undefined || state.lastScalingAt === undefined) return undefined;
+  let peakLoad: number | undefined;
+  minutes.forEach((minute, i) => {
+    const endsAt = newestMinuteAt - (minutes.length - 1 - i) * 60_000 + 60_000;
+    const demand = endsAt <= state.lastScalingAt! ? estimateDemand(minute, { addBack: false, sharedReaders: settings.sharedReaders }) : undefined;
+    if (demand) peakLoad = Math.max(peakLoad ?? 0, demand.shardsAtFullLoad);
+  });
+  return peakLoad;
 }
 
 /** The share of write attempts refused over `minutes`: refused over refused plus accepted records. */

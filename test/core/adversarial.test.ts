@@ -92,3 +92,23 @@ describe('maxShards lowered below the open shards after five UpdateShardCount ca
     expect(out.step).toEqual({ kind: 'UpdateShardCount', targetShardCount: 7 });
   });
 });
+
+describe('a headroom probe measured while demand rises', () => {
+  // The probe went 8 -> 10 shards 20 minutes ago at 0.5 % refused. Before the call the stream accepted at most
+  // 4 MiB/s; on the new shards it accepts 5.5 MiB/s and still refuses 0.5 %: the shards were used, by new demand.
+  const probe = { at: NOW - 20 * MINUTE, shards: 8, throttleRatio: 0.005 };
+  const memory = { headroomProbe: probe, lastScalingAt: NOW - 20 * MINUTE, activeSince: NOW - 15 * MINUTE };
+  const minutes = [...steady(8, 4, 5), ...steady(17, 5.5, 7)];
+
+  test('is judged helped: the added shards carried more than the stream ever accepted before', () => {
+    const decision = decide({ minutes, newestMinuteAt: NOW - 2 * MINUTE }, state(10, memory), settings);
+    expect(decision.keyBound).toBe(false);
+    expect(decision.learnt).toMatchObject({ probeJudged: true });
+    expect(decision.learnt?.keyBound).toBeUndefined();
+  });
+
+  test('the same refused share at the same accepted traffic is still key-bound', () => {
+    const flat = [...steady(8, 4, 5), ...steady(17, 4, 7)];
+    expect(decide({ minutes: flat, newestMinuteAt: NOW - 2 * MINUTE }, state(10, memory), settings).learnt?.keyBound).toBeDefined();
+  });
+});
