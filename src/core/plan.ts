@@ -56,7 +56,8 @@ export function nextStep(decision: Decision, shards: readonly ShardRange[], cont
   }
 
   if (target < current) {
-    if (!decision.keepLayout && callsUsed < UPDATE_SHARD_COUNT_CALLS_PER_DAY - context.updateShardCountReserve) {
+    const reserve = decision.aboveMaxShards ? 0 : context.updateShardCountReserve;
+    if (!decision.keepLayout && callsUsed < UPDATE_SHARD_COUNT_CALLS_PER_DAY - reserve) {
       return { kind: 'UpdateShardCount', targetShardCount: Math.max(target, Math.ceil(current / 2)) };
     }
     const pair = evenMerge(shards, target, context);

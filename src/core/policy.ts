@@ -111,6 +111,11 @@ export interface Decision {
   readonly keyBound?: boolean;
   /** What this tick learnt that the memory must keep (the tick folds it into the new memory). */
   readonly learnt?: Learnt;
+  /**
+   * The stream is above maxShards: the scale-in enforces the user's ceiling, and the calls kept for scale-outs are
+   * not kept from it (no scale-out can happen at the ceiling anyway).
+   */
+  readonly aboveMaxShards?: boolean;
 }
 
 /** Evidence from one tick for the memory: how the stream throttled, and judgements of earlier steps. */
@@ -119,7 +124,7 @@ export interface Learnt {
   readonly throttledAtShards?: number;
   /** This scale-out adds headroom for throttling: the probe to judge it by, once it has settled. */
   readonly headroomProbe?: { readonly shards: number; readonly throttleRatio: number };
-  /** A probe was judged (helped or not): it is cleared. */
+  /** A probe was judged (helped or not), or expired unjudged: it is cleared. */
   readonly probeJudged?: boolean;
   /** Throttling is key-bound until then; with a range, only there. */
   readonly keyBound?: { readonly until: number; readonly start?: bigint; readonly end?: bigint };
@@ -149,8 +154,18 @@ const MIN_SCALE_IN_SHARE = 0.1;
  */
 /** Read throttling with reads under this share of the stream's read capacity is the call rate, which shards cannot fix. */
 const CAPACITY_BOUND_UTILIZATION = 0.5;
+/**
+ * Added capacity also helped when the stream accepted more than its peak before the step by at least this share of
+ * the capacity added (a quarter more shards: 12.5 % more accepted).
+ */
+const PROBE_CARRIED_SHARE = 0.5;
 /** Added capacity helped when it at least halved the share of writes refused. */
 const HELPED_THROTTLE_RATIO = 0.5;
+/**
+ * A headroom probe is judged on the first minutes measured on its shards, well within this (the slowest resize plus
+ * the metric lag); one older than this was never carried out, and is dropped unjudged.
+ */
+const PROBE_MAX_AGE_MS = 2 * 60 * 60_000;
 /** How long a key-bound judgement holds before added capacity is tried again. */
 export const KEY_BOUND_HOLD_MS = 6 * 60 * 60_000;
 /** A shard must be hot for this many known minutes in a row before it is split. */
@@ -222,6 +237,16 @@ interface Evidence {
  * replay simulator. It chooses a target shard count; how to get there is `nextStep`'s job.
  */
 export function decide(observation: Observation, state: StreamState & PolicyMemory, settings: PolicySettings): Decision {
+  // A range judged by a hot-shard split lingers past its hold only while shard-level metrics show a hot shard in it.
+  // Without them nothing can, and a range kept for ever would call all throttling at low utilization key-bound (no
+  // headroom for bursts, ever) and keep every scale-in to merges.
+  const staleRange = state.keyBound?.start !== undefined && state.keyBound.until <= state.now && !observation.shardMinutes;
+  if (!staleRange) return decideWithMemory(observation, state, settings);
+  const decision = decideWithMemory(observation, { ...state, keyBound: undefined }, settings);
+  return { ...decision, learnt: { ...decision.learnt, forgetKeyBound: true } };
+}
+
+function decideWithMemory(observation: Observation, state: StreamState & PolicyMemory, settings: PolicySettings): Decision {
   const current = state.shards.length;
   const none = (reason: string, extra: Partial<Decision> = {}): Decision =>
     ({ action: 'none', currentShards: current, targetShards: current, reason, hotShards: [], pinnedAtMax: false, ...extra });
@@ -236,7 +261,7 @@ export function decide(observation: Observation, state: StreamState & PolicyMemo
     return { ...none(`${current} shards is below minShards`), action: 'scale-out', targetShards: settings.minShards };
   }
   if (current > settings.maxShards) {
-    return { ...none(`${current} shards is above maxShards`), action: 'scale-in', targetShards: settings.maxShards };
+    return { ...none(`${current} shards is above maxShards`), action: 'scale-in', targetShards: settings.maxShards, aboveMaxShards: true };
   }
 
   const demandOf = (minute: MinuteMetrics, addBack = true) => estimateDemand(minute, { addBack, sharedReaders: settings.sharedReaders });
@@ -249,7 +274,7 @@ export function decide(observation: Observation, state: StreamState & PolicyMemo
 
   const effective = effectiveShards(state.shards);
   const acceptedUtilization = peak(recent.map((r) => demandOf(r.minute, false)!)).shardsAtFullLoad / effective;
-  const attribution = attribute(recent, state, acceptedUtilization, settings);
+  const attribution = attribute(recent, state, acceptedUtilization, settings, acceptedBeforeLastCall(observation, state, settings));
   // A key range where a split did not halve the load holds a hot key: throttling with the stream below its scale-out
   // utilization is that key's.
   const hotKeyRange = state.keyBound?.start !== undefined;
@@ -327,7 +352,13 @@ export function decide(observation: Observation, state: StreamState & PolicyMemo
  * shards are measured. Throttling is key-bound while an earlier judgement holds (the probe did not halve the share
  * of writes refused) and, past its hold, while it lingers; capacity-bound otherwise.
  */
-function attribute(recent: readonly Evidence[], state: StreamState & PolicyMemory, acceptedUtilization: number, settings: PolicySettings) {
+function attribute(
+  recent: readonly Evidence[],
+  state: StreamState & PolicyMemory,
+  acceptedUtilization: number,
+  settings: PolicySettings,
+  acceptedBefore: number | undefined,
+) {
   const throttled = recent.some((r) => (r.minute.throttledRecords ?? 0) > 0);
   const onCurrent = recent.filter((r) => r.onCurrentShards);
   const throttleRatio = ratioOf(onCurrent.length > 0 ? onCurrent : recent);
@@ -338,12 +369,39 @@ function attribute(recent: readonly Evidence[], state: StreamState & PolicyMemor
   let keyBound = throttled && judged !== undefined && (judged.until > state.now || acceptedUtilization < settings.scaleOutUtilization);
   if (judged && judged.until <= state.now && !throttled) learnt = { forgetKeyBound: true };
   const probe = state.headroomProbe;
-  if (probe && onCurrent.length > 0 && state.shards.length > probe.shards) {
-    const helped = throttleRatio <= probe.throttleRatio * HELPED_THROTTLE_RATIO;
+  if (probe && state.now - probe.at > PROBE_MAX_AGE_MS) {
+    // Never judged (its step was refused, or the stream was resized by other hands): a ratio from other traffic
+    // judges nothing, so it is dropped without a verdict.
+    learnt = { ...learnt, probeJudged: true };
+  } else if (probe && onCurrent.length > 0 && state.shards.length > probe.shards) {
+    // Rising demand can eat the added shards before they are measured: the refused share then does not halve, but the
+    // stream accepts more than it ever did on the probe's shards. A hot key's shard accepts no more however many
+    // shards are added, so that growth is capacity, not a key.
+    const acceptedNow = acceptedUtilization * effectiveShards(state.shards);
+    const carriedMore = acceptedBefore !== undefined
+      && acceptedNow >= acceptedBefore * (1 + (state.shards.length / probe.shards - 1) * PROBE_CARRIED_SHARE);
+    const helped = throttleRatio <= probe.throttleRatio * HELPED_THROTTLE_RATIO || carriedMore;
     learnt = { ...learnt, probeJudged: true, ...(helped ? {} : { keyBound: { until: state.now + KEY_BOUND_HOLD_MS } }) };
     if (!helped && throttled) keyBound = true;
   }
   return { throttled, keyBound, throttleRatio, onCurrentShards: onCurrent.length > 0 && onCurrent.length === recent.length, learnt };
+}
+
+/**
+ * The peak accepted load (shards at full load) of the minutes in the observation that ended before the last scaling
+ * call, measured on the shards before it; undefined when the observation does not place its minutes in time or holds
+ * none of them.
+ */
+function acceptedBeforeLastCall(observation: Observation, state: StreamState & PolicyMemory, settings: PolicySettings): number | undefined {
+  const { minutes, newestMinuteAt } = observation;
+  if (newestMinuteAt === undefined || state.lastScalingAt === undefined) return undefined;
+  let peakLoad: number | undefined;
+  minutes.forEach((minute, i) => {
+    const endsAt = newestMinuteAt - (minutes.length - 1 - i) * 60_000 + 60_000;
+    const demand = endsAt <= state.lastScalingAt! ? estimateDemand(minute, { addBack: false, sharedReaders: settings.sharedReaders }) : undefined;
+    if (demand) peakLoad = Math.max(peakLoad ?? 0, demand.shardsAtFullLoad);
+  });
+  return peakLoad;
 }
 
 /** The share of write attempts refused over `minutes`: refused over refused plus accepted records. */
