@@ -220,9 +220,16 @@ export function updateShardCountCallsInWindow(state: Pick<StreamState, 'now' | '
  * shard holds 1/14 of the key space takes what 14 even shards take, however many shards it has.
  */
 export function effectiveShards(shards: readonly ShardRange[]): number {
-  const widest = Math.max(...shards.map(keySpaceShare));
-  return Math.min(shards.length, 1 / widest);
+  let effective = EFFECTIVE_SHARDS.get(shards);
+  if (effective === undefined) {
+    effective = Math.min(shards.length, 1 / Math.max(...shards.map(keySpaceShare)));
+    EFFECTIVE_SHARDS.set(shards, effective);
+  }
+  return effective;
 }
+
+/** A map's effective shards, per map: a replay asks for the same map every minute (128-bit arithmetic per shard). */
+const EFFECTIVE_SHARDS = new WeakMap<readonly ShardRange[], number>();
 
 /** The minutes the policy reads, each with its demand and whether it was measured on the current shards. */
 interface Evidence {
