@@ -190,6 +190,27 @@ export function hasData(minute: MinuteMetrics | ShardMinuteMetrics): boolean {
  */
 export function estimateDemand(minute: MinuteMetrics, options: { addBack?: boolean; sharedReaders?: number } = {}): Demand | undefined {
   if (!hasData(minute)) return undefined;
+  const slot = (options.addBack === false ? 1 : 0) + 2 * (options.sharedReaders ?? 0);
+  const cacheable = Number.isInteger(slot) && slot < DEMAND_SLOTS;
+  let cached = cacheable ? DEMANDS.get(minute) : undefined;
+  if (cached?.[slot]) return cached[slot];
+  const demand = computeDemand(minute, options);
+  if (cacheable) {
+    if (!cached) DEMANDS.set(minute, cached = []);
+    cached[slot] = demand;
+  }
+  return demand;
+}
+
+/**
+ * Each minute's demand, per way of counting it: a window is read again by every tick it stays in (and a replay ticks
+ * every minute of months), so it is estimated once. The core never changes a minute it was given.
+ */
+const DEMANDS = new WeakMap<MinuteMetrics, Demand[]>();
+/** Both ways of counting refused writes, for every count of shared readers the settings allow (0 to 20). */
+const DEMAND_SLOTS = 2 * 21;
+
+function computeDemand(minute: MinuteMetrics, options: { addBack?: boolean; sharedReaders?: number }): Demand {
   const acceptedBytes = minute.incomingBytes ?? 0;
   const acceptedRecords = minute.incomingRecords ?? 0;
   const attempts = options.addBack === false ? 0 : minute.throttledRecords ?? 0;
@@ -454,11 +475,18 @@ function decideScaleIn(
     ? minutes.map((m) => estimateDemand(m, { addBack: false, sharedReaders: settings.sharedReaders })!)
     : (window as Demand[]);
   const windowPeak = peak(sizing);
+  const byDemand = Math.max(settings.minShards, Math.ceil(windowPeak.shardsAtFullLoad / settings.targetUtilization));
+  const worthIt = (wanted: number) => current - wanted >= Math.max(1, Math.floor(current * MIN_SCALE_IN_SHARE));
+  // The floors can only hold a scale-in back; with none to hold (most ticks), they are not worth reading yesterday for.
+  if (!worthIt(byDemand)) {
+    return none(`${current} shards fit the demand (peak ${percent(windowPeak.shardsAtFullLoad / current)} over ${settings.scaleInMinutes} minutes)`,
+      { ...report, demand: windowPeak });
+  }
   const floors = scaleInFloors(observation, state, settings);
   const hotKey = hotKeyFloor(observation, state.shards);
   if (hotKey > floors.shards) Object.assign(floors, { shards: Math.min(hotKey, settings.maxShards), why: `a hot key needs ${hotKey} even shards to stay under its shard's limit` });
-  const wanted = Math.max(settings.minShards, Math.ceil(windowPeak.shardsAtFullLoad / settings.targetUtilization), floors.shards);
-  if (current - wanted < Math.max(1, Math.floor(current * MIN_SCALE_IN_SHARE))) {
+  const wanted = Math.max(byDemand, floors.shards);
+  if (!worthIt(wanted)) {
     const held = floors.shards >= current ? `; ${floors.why} holds ${floors.shards}` : '';
     return none(`${current} shards fit the demand (peak ${percent(windowPeak.shardsAtFullLoad / current)} over ${settings.scaleInMinutes} minutes)${held}`,
       { ...report, demand: windowPeak });

@@ -8,16 +8,10 @@ const MINUTE_MS = 60_000;
 
 /** A minute as the handler reads it without the read metrics. */
 function writesOnly(minute: MinuteMetrics): MinuteMetrics {
-  let writes = WRITES_ONLY.get(minute);
-  if (!writes) {
-    const { outgoingBytes: _bytes, getRecordsCalls: _calls, readThrottled: _refused, ...rest } = minute;
-    WRITES_ONLY.set(minute, writes = rest);
-  }
-  return writes;
+  const { outgoingBytes: _bytes, getRecordsCalls: _calls, readThrottled: _refused, ...rest } = minute;
+  return rest;
 }
 
-/** Each minute is read by every tick of its window: it is stripped once. */
-const WRITES_ONLY = new WeakMap<MinuteMetrics, MinuteMetrics>();
 const DAY_MINUTES = 24 * 60;
 
 /** Our policy, and what the handler would have published about it. */
@@ -40,7 +34,11 @@ export function corePolicy(
     minShards: 1, maxShards, preset, targetUtilization, sharedReaders: Math.min(sharedReaders, MAX_SHARED_READERS),
   });
   const window = settings.scaleInMinutes + METRIC_LAG_MINUTES;
-  const strip = (minutes: MinuteMetrics[]) => (readsCanBind(settings.sharedReaders) ? minutes : minutes.map(writesOnly));
+  // Each minute is read by every tick of its window (and by the next day's look-ahead): it is stripped once, by index,
+  // and stays the same object, so the core's per-minute estimates are made once too.
+  const stripped: MinuteMetrics[] = [];
+  const strip = (start: number, minutes: MinuteMetrics[]) => (readsCanBind(settings.sharedReaders)
+    ? minutes : minutes.map((minute, i) => (stripped[start + i] ??= writesOnly(minute))));
   let memory: Memory = EMPTY_MEMORY;
   let keyBoundMinutes = 0;
   return {
@@ -51,8 +49,8 @@ export function corePolicy(
     },
     plan(view) {
       // The handler requests read metrics only where reads can bind; the core must not see more than it would.
-      const minutes = strip(view.recent(window));
-      const first = view.visibleMinutes - minutes.length;
+      const first = Math.max(0, view.visibleMinutes - window);
+      const minutes = strip(first, view.recent(window));
       const newest = view.visibleMinutes - 1;
       const shardMetric = view.shardMetric;
       // Yesterday from the same minute on, with the look-ahead: only once a whole day of metrics exists.
@@ -63,7 +61,7 @@ export function corePolicy(
           ? Object.fromEntries(view.shards.map((s) => [s.shardId, minutes.map((_, i) => shardMetric(s.shardId, first + i) ?? {})]))
           : undefined,
         newestMinuteAt: newest >= 0 ? newest * MINUTE_MS : undefined,
-        sameTimeYesterday: yesterday >= 0 ? strip(view.between(yesterday, yesterday + SEASONAL_LOOKAHEAD_MINUTES + 1)) : undefined,
+        sameTimeYesterday: yesterday >= 0 ? strip(yesterday, view.between(yesterday, yesterday + SEASONAL_LOOKAHEAD_MINUTES + 1)) : undefined,
       };
       // The handler's own tick: one step per stream per tick, so the planner yields that step once.
       const planned = tick({
