@@ -92,8 +92,9 @@ function main(): void {
     `- **The reserve of UpdateShardCount calls** kept for scale-outs: ${fig('reserve 3')} with 3, ${fig('chosen')} with 5,`
       + ` ${fig('reserve 7')} with 7. Once the day's calls are spent, growth falls back to one split per minute, which is slow on`
       + ' a steep rise, so scale-ins leave more calls for scale-outs.',
-    `- **The throttle memory** changes little here (${fig('without the throttle memory')} without it): these traces hold`
-      + ' 5-minute samples, so they rarely throttle below the minute. It is there for sub-minute bursts, where a scale-in'
+    '- **The throttle memory** also bounds what counts as an undone scale-in, whose backoff is most of its effect here'
+      + ` (${fig('without the throttle memory')} without either): these traces hold 5-minute samples, so they rarely throttle`
+      + ' below the minute. It is there for sub-minute bursts, where a scale-in'
       + ' back to the count that throttled would flap (test/replay/scenarios.test.ts, bursts 1.8).',
     '- The targets of issue 10 (median throttled bytes <= 0.4 % at <= 1.45x the oracle) are not met together by any candidate'
       + ' here; see docs/benchmarks.md for the chosen preset against them.',

@@ -291,7 +291,9 @@ async function readTags(
   return { tags, held };
 }
 
-const REMEMBERED_FIELDS: ReadonlyArray<keyof RememberedState> = ['throttledAt', 'headroomSteps', 'headroomProbe', 'hotSplit', 'keyBound'];
+const REMEMBERED_FIELDS: ReadonlyArray<keyof RememberedState> = [
+  'throttledAt', 'headroomSteps', 'headroomProbe', 'hotSplit', 'keyBound', 'scaleInAt', 'undoneScaleIns',
+];
 
 /**
  * A cold start asks CloudWatch, not Kinesis, for the shard count of each stream the cache does not know: the OpenShards

@@ -28,14 +28,18 @@ export const STATE_TAGS = {
   hotSplit: `${STATE_TAG_PREFIX}hot-split`,
   /** Key-bound throttling: `until=2026-01-31T15:00:00Z`, with ` start=<hash key> end=<hash key>` when it is one range. */
   keyBound: `${STATE_TAG_PREFIX}key-bound`,
+  /** When the autoscaler last started a scale-in step. */
+  scaleInAt: `${STATE_TAG_PREFIX}scale-in-at`,
+  /** Scale-outs that undid a scale-in, in the last 6 hours, space-separated timestamps (newest HEADROOM_STEPS_KEPT). */
+  undoneScaleIns: `${STATE_TAG_PREFIX}undone-scale-ins`,
 } as const;
 
 /*
  * One tag per field rather than one packed tag: a hot split and a key-bound range each carry two 128-bit hash keys
  * (up to 39 digits each), so everything packed could pass the 256-character value limit, while one field per tag is
  * bounded on its own, reads in the console as it is, and parses with a message naming the field. All of them (the 3
- * the operation records plus these 5) still go in one AddTagsToStream call (10 tags per call), and with the kill switch,
- * the reconcile marker and the owner tag the library holds 11 of the 50 tags a stream allows. A field that is absent
+ * the operation records plus these 7) still go in one AddTagsToStream call (10 tags per call), and with the kill switch,
+ * the reconcile marker and the owner tag the library holds 13 of the 50 tags a stream allows. A field that is absent
  * is written as an empty value, because AddTagsToStream cannot remove a tag and a stale value must not survive a cold
  * start; an empty value reads back as absent.
  */
@@ -65,6 +69,10 @@ export interface PersistedState {
   readonly hotSplit?: { readonly at: number; readonly start: bigint; readonly end: bigint; readonly load: number };
   /** Until when throttling is judged key-bound; with a range, only shards inside it are (no more splits there). */
   readonly keyBound?: { readonly until: number; readonly start?: bigint; readonly end?: bigint };
+  /** When the last scale-in step started: a scale-out soon after it undoes it. */
+  readonly scaleInAt?: number;
+  /** Scale-outs that undid a scale-in, in the last 6 hours (UNDONE_SCALE_IN_MEMORY_MS): each doubles the cooldown before a scale-in. */
+  readonly undoneScaleIns?: readonly number[];
 }
 
 /** The memory of a stream nothing has been recorded for. */
@@ -102,10 +110,12 @@ export function readState(tags: Readonly<Record<string, string>>): PersistedStat
 }
 
 /** The fields the policy must still know after a cold start (activeSince is not one: lastScalingAt stands in for it). */
-export type RememberedState = Pick<PersistedState, 'throttledAt' | 'headroomSteps' | 'headroomProbe' | 'hotSplit' | 'keyBound'>;
+export type RememberedState = Pick<PersistedState,
+'throttledAt' | 'headroomSteps' | 'headroomProbe' | 'hotSplit' | 'keyBound' | 'scaleInAt' | 'undoneScaleIns'>;
 
 function readRememberedTags(tags: Readonly<Record<string, string>>): RememberedState {
   const steps = tags[STATE_TAGS.headroomSteps]?.trim();
+  const undone = tags[STATE_TAGS.undoneScaleIns]?.trim();
   const throttledAt = fields(tags, STATE_TAGS.throttledAt, ['shards', 'at'], [], 'shards=12 at=2026-01-31T12:00:00Z');
   const probe = fields(tags, STATE_TAGS.headroomProbe, ['at', 'shards', 'throttle-ratio'], [], 'at=2026-01-31T12:00:00Z shards=12 throttle-ratio=0.05');
   const split = fields(tags, STATE_TAGS.hotSplit, ['at', 'start', 'end', 'load'], [], 'at=2026-01-31T12:00:00Z start=0 end=1000 load=0.9');
@@ -119,6 +129,8 @@ function readRememberedTags(tags: Readonly<Record<string, string>>): RememberedS
       until: bound.time('until'),
       ...(bound.has('start') ? { start: bound.hashKey('start'), end: bound.hashKey('end') } : {}),
     },
+    scaleInAt: optionalTimestamp(tags, STATE_TAGS.scaleInAt),
+    undoneScaleIns: undone ? undone.split(/\s+/).map((v) => parseTimestamp(STATE_TAGS.undoneScaleIns, v)) : undefined,
   };
 }
 
@@ -128,7 +140,9 @@ function readRememberedTags(tags: Readonly<Record<string, string>>): RememberedS
  */
 export function rememberedTags(state: RememberedState, now: number): Record<string, string> {
   const { throttledAt: t, headroomProbe: p, hotSplit: h, keyBound: k } = state;
-  const steps = (state.headroomSteps ?? []).filter((at) => at > now - DAY_MS).sort((a, b) => a - b).slice(-HEADROOM_STEPS_KEPT);
+  const lastDay = (times: readonly number[] | undefined) => (times ?? [])
+    .filter((at) => at > now - DAY_MS).sort((a, b) => a - b).slice(-HEADROOM_STEPS_KEPT);
+  const steps = lastDay(state.headroomSteps);
   return {
     [STATE_TAGS.throttledAt]: t ? `shards=${whole('throttledAt.shards', t.shards)} at=${formatTimestamp(t.at)}` : '',
     [STATE_TAGS.headroomSteps]: steps.map(formatTimestamp).join(' '),
@@ -141,6 +155,8 @@ export function rememberedTags(state: RememberedState, now: number): Record<stri
     [STATE_TAGS.keyBound]: k
       ? `until=${formatTimestamp(k.until)}${k.start !== undefined && k.end !== undefined ? ` start=${hashKey('keyBound.start', k.start)} end=${hashKey('keyBound.end', k.end)}` : ''}`
       : '',
+    [STATE_TAGS.scaleInAt]: state.scaleInAt !== undefined ? formatTimestamp(state.scaleInAt) : '',
+    [STATE_TAGS.undoneScaleIns]: lastDay(state.undoneScaleIns).map(formatTimestamp).join(' '),
   };
 }
 

@@ -1,6 +1,6 @@
 import { DAY_MS } from './limits';
 import { nextStep, Step } from './plan';
-import { decide, Decision, KEY_BOUND_HOLD_MS, latestShardLoads, Observation, updateShardCountCallsInWindow } from './policy';
+import { decide, Decision, KEY_BOUND_HOLD_MS, latestShardLoads, Observation, UNDONE_SCALE_IN_MEMORY_MS, updateShardCountCallsInWindow } from './policy';
 import { PolicySettings } from './settings';
 import { keySpaceShare, ShardRange } from './shard-map';
 import { PersistedState, recordedCallTime } from './state';
@@ -56,6 +56,8 @@ export function tick(input: TickInput): TickOutput {
   });
   if (!step) return { decision, memory: learnt };
   const at = recordedCallTime(now);
+  // A scale-out within the throttle memory of a scale-in step undoes it: the traffic came back.
+  const undoes = decision.action === 'scale-out' && memory.scaleInAt !== undefined && now - memory.scaleInAt < settings.throttleMemoryMinutes * 60_000;
   const probe = decision.learnt?.headroomProbe;
   const hotSplit = decision.learnt?.hotSplit;
   return {
@@ -67,6 +69,8 @@ export function tick(input: TickInput): TickOutput {
       lastScalingAt: at,
       ...(probe ? { headroomProbe: { at, ...probe }, headroomSteps: [...recent(learnt.headroomSteps, now), at] } : {}),
       ...(hotSplit && step.kind === 'SplitShard' ? { hotSplit: { at, ...hotSplit } } : {}),
+      ...(decision.action === 'scale-in' ? { scaleInAt: at } : {}),
+      ...(undoes ? { scaleInAt: undefined, undoneScaleIns: [...recent(learnt.undoneScaleIns, now, UNDONE_SCALE_IN_MEMORY_MS), at] } : {}),
     },
   };
 }
@@ -92,6 +96,10 @@ function remember(memory: Memory, decision: Decision, now: number, throttleMemor
     next = { ...next, throttledAt: undefined };
   }
   if (learnt.probeJudged) next = { ...next, headroomProbe: undefined };
+  // A probe that helped shows the throttling was capacity's: the daily bound on headroom steps is there for steps that
+  // might be feeding a hot key, so a step that helped does not count against it (bursts keep getting headroom).
+  const helped = learnt.probeJudged && !learnt.keyBound && memory.headroomProbe !== undefined && learnt.probeHelped;
+  if (helped && next.headroomSteps) next = { ...next, headroomSteps: next.headroomSteps.filter((at) => at !== memory.headroomProbe!.at) };
   // The throttling the probe was added for turned out key-bound: a floor it set at or below the probe's count would
   // hold shards that did not help (and spend a call on a scale-in that stops there) for the whole throttle memory.
   if (learnt.probeJudged && learnt.keyBound && memory.headroomProbe && next.throttledAt && next.throttledAt.shards <= memory.headroomProbe.shards) {
@@ -103,9 +111,12 @@ function remember(memory: Memory, decision: Decision, now: number, throttleMemor
   if (memory.headroomSteps && recent(memory.headroomSteps, now).length !== memory.headroomSteps.length) {
     next = { ...next, headroomSteps: recent(memory.headroomSteps, now) };
   }
+  if (memory.undoneScaleIns && recent(memory.undoneScaleIns, now, UNDONE_SCALE_IN_MEMORY_MS).length !== memory.undoneScaleIns.length) {
+    next = { ...next, undoneScaleIns: recent(memory.undoneScaleIns, now, UNDONE_SCALE_IN_MEMORY_MS) };
+  }
   return next;
 }
 
-function recent(times: readonly number[] | undefined, now: number): number[] {
-  return (times ?? []).filter((at) => at > now - DAY_MS);
+function recent(times: readonly number[] | undefined, now: number, memoryMs = DAY_MS): number[] {
+  return (times ?? []).filter((at) => at > now - memoryMs);
 }

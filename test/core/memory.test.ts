@@ -202,3 +202,86 @@ describe('the tick keeps what the decision learnt', () => {
     expect(tick(input(memory, steady(40, 3.5, 100), 4)).memory.throttledAt).toEqual({ shards: 6, at: NOW });
   });
 });
+
+describe('a scale-in that a scale-out undoes doubles the cooldown before the next', () => {
+  function input(memory: Memory, minutes: MinuteMetrics[], shards: number): TickInput {
+    return { observation: placed(minutes), memory, shards: uniformShards(shards), status: 'ACTIVE', mode: 'PROVISIONED', settings, now: NOW };
+  }
+  const settledAgo = (minutes: number): Memory =>
+    ({ ...EMPTY_MEMORY, lastScalingAt: NOW - minutes * MINUTE, activeSince: NOW - (minutes - 1) * MINUTE });
+
+  test('a scale-in step records when it started', () => {
+    const out = tick(input(settledAgo(120), steady(40, 1), 8));
+    expect(out.decision.action).toBe('scale-in');
+    expect(out.memory.scaleInAt).toBe(out.memory.lastScalingAt);
+  });
+
+  test('a scale-out within the throttle memory of a scale-in records an undone scale-in', () => {
+    const out = tick(input({ ...settledAgo(20), scaleInAt: NOW - 20 * MINUTE }, steady(40, 5), 4));
+    expect(out.decision.action).toBe('scale-out');
+    expect(out.memory.undoneScaleIns).toEqual([out.memory.lastScalingAt]);
+    expect(out.memory.scaleInAt).toBeUndefined();
+  });
+
+  test('a scale-out longer than the throttle memory after a scale-in undoes nothing', () => {
+    const out = tick(input({ ...settledAgo(120), scaleInAt: NOW - 120 * MINUTE }, steady(40, 5), 4));
+    expect(out.decision.action).toBe('scale-out');
+    expect(out.memory.undoneScaleIns).toBeUndefined();
+  });
+
+  test('two undone scale-ins make the cooldown four times the preset\'s', () => {
+    const undone = [NOW - 3 * HOUR, NOW - 2 * HOUR];
+    const decision = decide(placed(steady(40, 1)), state(8, { lastScalingAt: NOW - 40 * MINUTE, undoneScaleIns: undone }), settings);
+    expect(decision.action).toBe('none');
+    expect(decision.reason).toMatch(/within the 60-minute cooldown .* \(doubled for each scale-in undone/);
+  });
+
+  test('undone scale-ins older than six hours no longer count', () => {
+    const undone = [NOW - 7 * HOUR, NOW - 6.5 * HOUR];
+    const decision = decide(placed(steady(40, 1)), state(8, { lastScalingAt: NOW - 40 * MINUTE, undoneScaleIns: undone }), settings);
+    expect(decision.action).toBe('scale-in');
+  });
+});
+
+describe('a headroom probe that helped does not count against the daily bound on headroom steps', () => {
+  const probe = { at: NOW - 20 * MINUTE, shards: 8, throttleRatio: 0.1 };
+  const memory: Memory = {
+    ...EMPTY_MEMORY, headroomProbe: probe, headroomSteps: [NOW - 3 * HOUR, probe.at], lastScalingAt: probe.at, activeSince: NOW - 15 * MINUTE,
+  };
+  const input = (minutes: MinuteMetrics[]): TickInput =>
+    ({ observation: placed(minutes), memory, shards: uniformShards(10), status: 'ACTIVE', mode: 'PROVISIONED', settings, now: NOW });
+
+  test('the throttling stopped on the probe\'s shards: its step is given back', () => {
+    expect(tick(input(steady(40, 2))).memory.headroomSteps).toEqual([NOW - 3 * HOUR]);
+  });
+
+  test('the throttling went on at the same share: the step still counts', () => {
+    const out = tick(input(steady(40, 2, 2 * 512 * 0.11)));
+    expect(out.decision.keyBound).toBe(true);
+    expect(out.memory.headroomSteps).toEqual([NOW - 3 * HOUR, probe.at]);
+  });
+});
+
+describe('producers stop: no write datapoint for the whole observation', () => {
+  const silent = placed(Array.from({ length: 40 }, (): MinuteMetrics => ({})));
+
+  test('a stream the autoscaler never scaled is left as deployed: it may be new', () => {
+    expect(decide(silent, state(8), settings).action).toBe('none');
+  });
+
+  test('within the throttle memory of the last scaling action, nothing changes', () => {
+    expect(decide(silent, state(8, { lastScalingAt: NOW - 30 * MINUTE }), settings).action).toBe('none');
+  });
+
+  test('past it, the stream scales in to minShards', () => {
+    const decision = decide(silent, state(8, { lastScalingAt: NOW - 2 * HOUR }), { ...settings, minShards: 2 });
+    expect(decision).toMatchObject({ action: 'scale-in', targetShards: 2 });
+    expect(decision.reason).toMatch(/no write datapoint for 40 minutes/);
+  });
+
+  test('the same time yesterday still holds its floor', () => {
+    // 3 MiB/s at the 50 % target: 6 shards.
+    const decision = decide({ ...silent, sameTimeYesterday: steady(121, 3) }, state(8, { lastScalingAt: NOW - 2 * HOUR }), settings);
+    expect(decision).toMatchObject({ action: 'scale-in', targetShards: 6 });
+  });
+});

@@ -154,6 +154,18 @@ describe('the memory that must survive a cold start', () => {
     expect(() => readState({ [tag]: value })).toThrow(`tag ${tag} must look like "${example}", received ${JSON.stringify(value)}`);
   });
 
+  test('scaleInAt and undoneScaleIns read back from their tags', () => {
+    const tags = stateTags({ updateShardCountCalls: [], scaleInAt: AT, undoneScaleIns: [NOW - 2 * HOUR, AT] }, NOW);
+    expect(tags[STATE_TAGS.scaleInAt]).toBe('2026-11-28T11:30:00Z');
+    expect(tags[STATE_TAGS.undoneScaleIns]).toBe('2026-11-28T10:00:00Z 2026-11-28T11:30:00Z');
+    expect(readState(tags)).toMatchObject({ scaleInAt: AT, undoneScaleIns: [NOW - 2 * HOUR, AT] });
+  });
+
+  test('a corrupted undone-scale-ins tag is an error that names it', () => {
+    expect(() => readState({ [STATE_TAGS.undoneScaleIns]: 'often' })).toThrow(
+      `tag ${STATE_TAGS.undoneScaleIns} must hold ISO-8601 UTC timestamps like 2026-01-31T12:00:00Z, received "often"`);
+  });
+
   test('a corrupted headroom-steps tag is an error that names it', () => {
     expect(() => readState({ [STATE_TAGS.headroomSteps]: 'yesterday' })).toThrow(
       `tag ${STATE_TAGS.headroomSteps} must hold ISO-8601 UTC timestamps like 2026-01-31T12:00:00Z, received "yesterday"`);
