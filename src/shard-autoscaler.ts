@@ -20,11 +20,11 @@ import { knownAndDifferent, readable } from './private/validation';
 
 /** A named trade-off between cost and headroom. */
 export enum ScalingPreset {
-  /** Sizes shards to 80 % of their write limit and scales in after an hour: the lowest cost. */
+  /** Sizes shards to 70 % of their write limit, scales out at 80 % and in after 30 low minutes: the lowest cost. */
   ECONOMY = 'economy',
-  /** Sizes shards to 65 % and scales in after 45 minutes of low traffic. */
+  /** Sizes shards to 50 %, scales out at 65 % and in after 20 low minutes, remembering yesterday's need. */
   BALANCED = 'balanced',
-  /** Keeps half of every shard free and waits two hours before a scale-in. */
+  /** Keeps more than half of every shard free (45 %, out at 55 %) and waits an hour of low traffic before a scale-in. */
   SAFE = 'safe',
 }
 
@@ -61,14 +61,15 @@ export interface AutoscalingOptions {
   /**
    * The share of each shard's write limit (1 MiB/s or 1,000 records/s) the stream is sized for, from 10 to 90 percent.
    *
-   * @default - the preset's: 80 (ECONOMY), 65 (BALANCED), 50 (SAFE)
+   * @default - the preset's: 70 (ECONOMY), 50 (BALANCED), 45 (SAFE)
    */
   readonly targetUtilizationPercent?: number;
 
   /**
-   * How long after any scaling action the autoscaler waits before it removes shards, in whole minutes up to 24 hours.
+   * How long after a scale-out the autoscaler waits before it removes shards, in whole minutes up to 24 hours. Each
+   * scale-in that a scale-out soon undid doubles it for a few hours (see the README's scaling policy).
    *
-   * @default - the preset's: 60 minutes (ECONOMY), 30 minutes (BALANCED), 60 minutes (SAFE)
+   * @default - the preset's: 15 minutes (ECONOMY), 10 minutes (BALANCED), 30 minutes (SAFE)
    */
   readonly scaleInCooldown?: Duration;
 

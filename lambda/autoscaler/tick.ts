@@ -292,7 +292,7 @@ async function readTags(
 }
 
 const REMEMBERED_FIELDS: ReadonlyArray<keyof RememberedState> = [
-  'throttledAt', 'headroomSteps', 'headroomProbe', 'hotSplit', 'keyBound', 'scaleInAt', 'undoneScaleIns',
+  'throttledAt', 'headroomSteps', 'headroomProbe', 'hotSplit', 'keyBound', 'lastScaleIn', 'undoneScaleIns',
 ];
 
 /**

@@ -22,17 +22,22 @@ export interface YesterdayWindow {
   readonly fetchedAt: number;
 }
 
-/** What a warm function keeps of yesterday for one stream (part of its cache entry). */
+/** What a warm function keeps of yesterday (and the day before) for one stream (part of its cache entry). */
 export interface YesterdayCache {
   yesterday?: YesterdayWindow;
+  /** The same stretch the day before yesterday, fetched with it: a rise that came back two days running is predicted. */
+  dayBefore?: YesterdayWindow;
   /** A fetch failed: not before this again. */
   yesterdayRetryAt?: number;
 }
 
-/** The minutes of `window` that match an observation whose newest minute starts at `newestMinuteAt`, if it holds them all. */
-export function sliceYesterday(window: YesterdayWindow | undefined, newestMinuteAt: number): MinuteMetrics[] | undefined {
+/**
+ * The minutes of `window` that match an observation whose newest minute starts at `newestMinuteAt`, `daysBack` days
+ * earlier (1: yesterday), if it holds them all.
+ */
+export function sliceYesterday(window: YesterdayWindow | undefined, newestMinuteAt: number, daysBack = 1): MinuteMetrics[] | undefined {
   if (!window) return undefined;
-  const offset = (newestMinuteAt - DAY_MS - window.startMinute) / MINUTE_MS;
+  const offset = (newestMinuteAt - daysBack * DAY_MS - window.startMinute) / MINUTE_MS;
   if (!Number.isInteger(offset) || offset < 0 || offset + YESTERDAY_MINUTES > window.minutes.length) return undefined;
   return window.minutes.slice(offset, offset + YESTERDAY_MINUTES);
 }
@@ -44,7 +49,7 @@ export interface YesterdayTarget {
 }
 
 /**
- * Each observation with `sameTimeYesterday` filled in from the stream's cached copy, fetching (in as few calls as the
+ * Each observation with `sameTimeYesterday` and `sameTimeDayBefore` filled in from the stream's cached copies, fetching (in as few calls as the
  * limits allow, for every stream that needs it at once) only copies that are older than YESTERDAY_REFRESH_MINUTES or
  * no longer cover the observation. The window fetched reaches the refresh period (and the publishing lag either side)
  * past what is needed now, so the next ticks are served from it. A failed fetch loses only the seasonal floor.
@@ -61,11 +66,15 @@ export async function withYesterday(
     const newest = due.map((t) => t.observation.newestMinuteAt!);
     const startMinute = Math.min(...newest) - DAY_MS - MAX_PUBLISH_LAG_MINUTES * MINUTE_MS;
     const endMinute = Math.max(...newest) - DAY_MS + (YESTERDAY_MINUTES + YESTERDAY_REFRESH_MINUTES + MAX_PUBLISH_LAG_MINUTES) * MINUTE_MS;
+    const minutes = (endMinute - startMinute) / MINUTE_MS;
     try {
-      const fetched = await fetchYesterday(client, due.map((t) => t.streamName), startMinute, (endMinute - startMinute) / MINUTE_MS);
-      calls = fetched.calls;
+      const streamNames = due.map((t) => t.streamName);
+      const yesterday = await fetchYesterday(client, streamNames, startMinute, minutes);
+      const dayBefore = await fetchYesterday(client, streamNames, startMinute - DAY_MS, minutes);
+      calls = yesterday.calls + dayBefore.calls;
       due.forEach((t, i) => {
-        t.cache.yesterday = { startMinute, minutes: fetched.windows[i], fetchedAt: now };
+        t.cache.yesterday = { startMinute, minutes: yesterday.windows[i], fetchedAt: now };
+        t.cache.dayBefore = { startMinute: startMinute - DAY_MS, minutes: dayBefore.windows[i], fetchedAt: now };
         t.cache.yesterdayRetryAt = undefined;
       });
     } catch (e) {
@@ -83,8 +92,14 @@ export async function withYesterday(
     }
   }
   const observations = targets.map(({ cache, observation }) => {
-    const sameTimeYesterday = observation.newestMinuteAt === undefined ? undefined : sliceYesterday(cache.yesterday, observation.newestMinuteAt);
-    return sameTimeYesterday ? { ...observation, sameTimeYesterday } : observation;
+    const at = observation.newestMinuteAt;
+    const sameTimeYesterday = at === undefined ? undefined : sliceYesterday(cache.yesterday, at);
+    const sameTimeDayBefore = at === undefined ? undefined : sliceYesterday(cache.dayBefore, at, 2);
+    return {
+      ...observation,
+      ...(sameTimeYesterday ? { sameTimeYesterday } : {}),
+      ...(sameTimeDayBefore ? { sameTimeDayBefore } : {}),
+    };
   });
   return { observations, calls };
 }

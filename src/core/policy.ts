@@ -54,6 +54,8 @@ export interface Observation {
    * @default - no seasonal floor
    */
   readonly sameTimeYesterday?: readonly MinuteMetrics[];
+  /** The same stretch the day before yesterday. @default - unknown */
+  readonly sameTimeDayBefore?: readonly MinuteMetrics[];
 }
 
 /** What the policy knows of the stream itself. */
@@ -76,7 +78,7 @@ export interface StreamState {
 
 /** What the policy remembers beyond the call budget (see PersistedState); the tick passes it in and records what changed. */
 export type PolicyMemory = Pick<PersistedState,
-'activeSince' | 'throttledAt' | 'headroomSteps' | 'headroomProbe' | 'hotSplit' | 'keyBound' | 'scaleInAt' | 'undoneScaleIns'>;
+'activeSince' | 'throttledAt' | 'headroomSteps' | 'headroomProbe' | 'hotSplit' | 'keyBound' | 'lastScaleIn' | 'undoneScaleIns'>;
 
 export type Action = 'none' | 'scale-out' | 'scale-in' | 'split-hot-shards';
 
@@ -146,12 +148,8 @@ export const HEADROOM_STEPS_PER_DAY = 4;
  * this soon after a scaling call was measured against the old shard count.
  */
 const SETTLE_MS = 10 * 60_000;
-/**
- * How long a scale-in undone by a scale-out doubles the cooldown: long enough to span several periods of traffic that
- * returns hourly or every few hours, short enough that one bad hour does not hold a stream large for the rest of the
- * day (a day's memory cost 1.73x the oracle on the shared traces against 1.57x for this; npm run bench).
- */
-export const UNDONE_SCALE_IN_MEMORY_MS = 6 * 60 * 60_000;
+/** Minutes an UpdateShardCount call takes, about: a doubling is several 25 % steps (the replay models 3 each). */
+const RESIZE_LEAD_MINUTES = 5;
 /** Scale-ins smaller than this share of the stream are not worth a reshard. */
 const MIN_SCALE_IN_SHARE = 0.1;
 /**
@@ -261,6 +259,11 @@ export function effectiveShards(shards: readonly ShardRange[]): number {
 /** A map's effective shards, per map: a replay asks for the same map every minute (128-bit arithmetic per shard). */
 const EFFECTIVE_SHARDS = new WeakMap<readonly ShardRange[], number>();
 
+/** Effective shards as a whole count, for the probe's record: capacity the map is worth, not the shards it has. */
+function wholeEffective(shards: readonly ShardRange[]): number {
+  return Math.floor(effectiveShards(shards) + 1e-9);
+}
+
 /** The minutes the policy reads, each with its demand and whether it was measured on the current shards. */
 interface Evidence {
   readonly minute: MinuteMetrics;
@@ -318,7 +321,9 @@ function decideWithMemory(observation: Observation, state: StreamState & PolicyM
   const keyBound = attribution.keyBound || (attribution.throttled && hotKeyRange && acceptedUtilization < settings.scaleOutUtilization);
   const sizing = keyBound ? recent.map((r) => ({ ...r, demand: demandOf(r.minute, false)! })) : recent;
   const recentPeak = peak(sizing.map((r) => r.demand));
-  const capacityThrottled = attribution.throttled && !keyBound;
+  // Throttling measured on the shards before the last resize was answered by it: only the current shards' throttling
+  // calls for more. (Acting on the old shards' minutes spent a call per tick of a rise on a shard or two each.)
+  const capacityThrottled = attribution.throttledOnCurrent && !keyBound;
   const readThrottled = recent.some((r) => (r.minute.readThrottled ?? 0) > 0)
     && recentPeak.shardsAtFullLoad / effective >= CAPACITY_BOUND_UTILIZATION;
   const recentUtilization = recentPeak.shardsAtFullLoad / effective;
@@ -329,9 +334,17 @@ function decideWithMemory(observation: Observation, state: StreamState & PolicyM
   };
   const report = { demand: recentPeak, keyBound, learnt };
 
+  // A rise that came at this time on each of the last two days and lasted a whole scale-in window is met before it
+  // arrives: the stream would hold it anyway once it came, and by the time it shows in metrics and a resize ends it has
+  // throttled.
+  // Only a rise that would throttle the current capacity: short of that, the scale-out meets it when it comes.
+  const soon = keyBound ? undefined : sustainedSoon(observation, settings);
+  const soonUtilization = soon ? soon.shardsAtFullLoad / effective : 0;
+  const ahead = !capacityThrottled && !readThrottled && recentUtilization < settings.scaleOutUtilization && soonUtilization >= 1;
+
   let held: Decision | undefined;
-  if (capacityThrottled || readThrottled || recentUtilization >= settings.scaleOutUtilization) {
-    let wanted = Math.ceil(recentPeak.shardsAtFullLoad / settings.targetUtilization);
+  if (capacityThrottled || readThrottled || recentUtilization >= settings.scaleOutUtilization || ahead) {
+    let wanted = Math.ceil((ahead ? soon! : recentPeak).shardsAtFullLoad / settings.targetUtilization);
     const headroomLeft = (state.headroomSteps ?? []).filter((at) => at > state.now - DAY_MS).length < HEADROOM_STEPS_PER_DAY;
     const headroom = capacityThrottled && attribution.onCurrentShards && headroomLeft;
     if (headroom) wanted = Math.max(wanted, Math.ceil(current * BURST_HEADROOM));
@@ -340,7 +353,9 @@ function decideWithMemory(observation: Observation, state: StreamState & PolicyM
     const target = Math.min(wanted, settings.maxShards);
     const pinnedAtMax = wanted > settings.maxShards;
     const why = capacityThrottled ? 'writes were throttled' : readThrottled ? 'shared-throughput reads were throttled'
-      : `utilization ${percent(recentUtilization)} reached ${percent(settings.scaleOutUtilization)}`;
+      : ahead ? `the same time on each of the last two days held ${percent(soonUtilization)} of the current capacity for ${settings.scaleInMinutes}`
+        + ` minutes, starting within ${leadMinutes(settings)}`
+        : `utilization ${percent(recentUtilization)} reached ${percent(settings.scaleOutUtilization)}`;
     if (target <= current) {
       // More shards would not be used, but a hot shard may still be split below; nothing scales in meanwhile.
       held = none(pinnedAtMax ? `${why}, but the stream is at maxShards (${settings.maxShards})` : `${why}, already at the ${target} shards demand needs`,
@@ -353,7 +368,7 @@ function decideWithMemory(observation: Observation, state: StreamState & PolicyM
         targetShards: target,
         hotShards: [],
         pinnedAtMax,
-        learnt: headroom ? { ...learnt, headroomProbe: { shards: current, throttleRatio: attribution.throttleRatio } } : learnt,
+        learnt: headroom ? { ...learnt, headroomProbe: { shards: wholeEffective(state.shards), throttleRatio: attribution.throttleRatio } } : learnt,
         reason: `${why}: demand needs ${wanted} shards at ${percent(settings.targetUtilization)} target utilization${pinnedAtMax ? `, capped at maxShards (${settings.maxShards})` : ''}`,
       };
     }
@@ -410,18 +425,22 @@ function attribute(
     // Never judged (its step was refused, or the stream was resized by other hands): a ratio from other traffic
     // judges nothing, so it is dropped without a verdict.
     learnt = { ...learnt, probeJudged: true };
-  } else if (probe && onCurrent.length > 0 && state.shards.length > probe.shards) {
+  } else if (probe && onCurrent.length > 0 && wholeEffective(state.shards) > probe.shards) {
+    // Judged only once the probe's capacity is there: a split of one shard of an even map adds a shard but no capacity
+    // (the widest shard still binds), and judging that would call bursts key-bound.
     // Rising demand can eat the added shards before they are measured: the refused share then does not halve, but the
     // stream accepts more than it ever did on the probe's shards. A hot key's shard accepts no more however many
     // shards are added, so that growth is capacity, not a key.
     const acceptedNow = acceptedUtilization * effectiveShards(state.shards);
     const carriedMore = acceptedBefore !== undefined
-      && acceptedNow >= acceptedBefore * (1 + (state.shards.length / probe.shards - 1) * PROBE_CARRIED_SHARE);
+      && acceptedNow >= acceptedBefore * (1 + (wholeEffective(state.shards) / probe.shards - 1) * PROBE_CARRIED_SHARE);
     const helped = throttleRatio <= probe.throttleRatio * HELPED_THROTTLE_RATIO || carriedMore;
     learnt = { ...learnt, probeJudged: true, ...(helped ? { probeHelped: true } : { keyBound: { until: state.now + KEY_BOUND_HOLD_MS } }) };
     if (!helped && throttled) keyBound = true;
   }
-  return { throttled, keyBound, throttleRatio, onCurrentShards: onCurrent.length > 0 && onCurrent.length === recent.length, learnt };
+  const throttledOnCurrent = onCurrent.some((r) => (r.minute.throttledRecords ?? 0) > 0);
+  const onCurrentShards = onCurrent.length > 0 && onCurrent.length === recent.length;
+  return { throttled, throttledOnCurrent, keyBound, throttleRatio, onCurrentShards, learnt };
 }
 
 /**
@@ -466,8 +485,15 @@ function decideScaleIn(
     return none(`a scale-in needs ${settings.scaleInMinutes} minutes of complete metrics; missing data is not low traffic`, report);
   }
   const cooldownMinutes = scaleInCooldownMinutes(state, settings);
-  if (state.lastScalingAt !== undefined && state.now - state.lastScalingAt < cooldownMinutes * 60_000) {
-    const doubled = cooldownMinutes > settings.scaleInCooldownMinutes ? ' (doubled for each scale-in undone within the last day)' : '';
+  // A scale-in goes on step by step (UpdateShardCount halves at most, merges go pair by pair) without a new cooldown:
+  // every step is decided on the whole window again, at every tick, and the cooldown is for what follows a scale-out.
+  // Waiting it out between the steps of one scale-in kept a stream large for an hour after each spike. Merges wait it
+  // out again once a scale-in was undone lately: there, one merge per tick becomes a storm of operations (every
+  // consumer re-balances on each) that the next rise reverses.
+  const undone = undoneScaleIns(state, settings) > 0;
+  const continuing = state.lastScaleIn !== undefined && state.lastScaleIn.at === state.lastScalingAt && (state.lastScaleIn.resized || !undone);
+  if (!continuing && state.lastScalingAt !== undefined && state.now - state.lastScalingAt < cooldownMinutes * 60_000) {
+    const doubled = cooldownMinutes > settings.scaleInCooldownMinutes ? ' (doubled for each scale-in undone within the last 6 hours)' : '';
     return none(`within the ${cooldownMinutes}-minute cooldown after the last scaling action${doubled}`, report);
   }
   // Key-bound throttling is no reason to keep shards: they did not help.
@@ -549,14 +575,57 @@ function decideIdle(
 
 /**
  * The wait after a scaling action before a scale-in: the preset's cooldown, doubled for each scale-in that a scale-out
- * undid within UNDONE_SCALE_IN_MEMORY_MS. Traffic that returns every hour (or every few) undoes each scale-in; the
+ * undid within the preset's undoneScaleInMemoryMinutes. Traffic that returns every hour (or every few) undoes each scale-in; the
  * waits grow until they outlast its period and the stream stays sized for it, after a handful of reversals whatever
  * the period, where a fixed window tuned for one period flaps at the next. Without reversals the preset's cooldown
  * returns.
  */
 function scaleInCooldownMinutes(state: StreamState & PolicyMemory, settings: PolicySettings): number {
-  const undone = (state.undoneScaleIns ?? []).filter((at) => at > state.now - UNDONE_SCALE_IN_MEMORY_MS).length;
-  return settings.scaleInCooldownMinutes * 2 ** undone;
+  return settings.scaleInCooldownMinutes * 2 ** undoneScaleIns(state, settings);
+}
+
+/** Scale-ins a scale-out undid within the preset's memory of them. */
+function undoneScaleIns(state: StreamState & PolicyMemory, settings: PolicySettings): number {
+  return (state.undoneScaleIns ?? []).filter((at) => at > state.now - settings.undoneScaleInMemoryMinutes * 60_000).length;
+}
+
+/** Minutes from a rise to the capacity for it: the metric lag, the scale-out window, and a resize. */
+function leadMinutes(settings: PolicySettings): number {
+  return METRIC_LAG_MINUTES + settings.scaleOutMinutes + RESIZE_LEAD_MINUTES;
+}
+
+/**
+ * The demand both yesterday and the day before held for a whole scale-in window, in a window starting within the lead
+ * time from the same minute: for each day the highest of those windows' lowest minutes, and the lower of the two days.
+ * A rise on one day only (a one-off spike, a news event) predicts nothing; one that came back at the same time two days
+ * running is the traffic's daily shape. Undefined unless both days are known that far.
+ */
+function sustainedSoon(observation: Observation, settings: PolicySettings): Demand | undefined {
+  const yesterday = settings.seasonalLookaheadMinutes > 0 ? observation.sameTimeYesterday : undefined;
+  const span = settings.scaleInMinutes;
+  const lead = leadMinutes(settings);
+  if (!yesterday || yesterday.length < lead + span) return undefined;
+  const before = observation.sameTimeDayBefore;
+  if (!before || before.length < lead + span) return undefined;
+  const [one, two] = [yesterday, before]
+    .map((day) => sustainedPeak(day.slice(0, lead + span).map((m) => estimateDemand(m, { sharedReaders: settings.sharedReaders })), span, lead));
+  if (!one || !two) return undefined;
+  return two.shardsAtFullLoad < one.shardsAtFullLoad ? two : one;
+}
+
+/**
+ * The highest demand held for `span` minutes in a row, in windows starting at 0 to `lastStart`: each window's lowest
+ * minute, the highest of those. A window with an unknown minute does not count. Undefined when none counts.
+ */
+function sustainedPeak(demands: ReadonlyArray<Demand | undefined>, span: number, lastStart: number): Demand | undefined {
+  let best: Demand | undefined;
+  for (let start = 0; start <= lastStart && start + span <= demands.length; start++) {
+    const window = demands.slice(start, start + span);
+    if (window.some((d) => d === undefined)) continue;
+    const low = (window as Demand[]).reduce((a, b) => (b.shardsAtFullLoad < a.shardsAtFullLoad ? b : a));
+    if (!best || low.shardsAtFullLoad > best.shardsAtFullLoad) best = low;
+  }
+  return best;
 }
 
 /**

@@ -26,6 +26,11 @@ export interface PolicySettings {
   readonly throttleMemoryMinutes: number;
   /** How far past the same time yesterday the seasonal floor looks (at most SEASONAL_LOOKAHEAD_MINUTES); 0 turns it off. */
   readonly seasonalLookaheadMinutes: number;
+  /**
+   * How long a scale-in that a scale-out undid (within the throttle memory) is remembered: each one remembered doubles
+   * the cooldown before a scale-in, so traffic that keeps coming back stops making the stream flap.
+   */
+  readonly undoneScaleInMemoryMinutes: number;
   /** Decide and log, but change nothing. */
   readonly dryRun: boolean;
   /**
@@ -68,9 +73,10 @@ export const PRESETS: Readonly<Record<PresetName, PresetValues>> = {
     updateShardCountReserve: 2,
     throttleMemoryMinutes: 60,
     seasonalLookaheadMinutes: 60,
+    undoneScaleInMemoryMinutes: 180,
   },
   balanced: {
-    targetUtilization: 0.55,
+    targetUtilization: 0.5,
     scaleOutUtilization: 0.65,
     scaleOutMinutes: 2,
     scaleInMinutes: 20,
@@ -79,6 +85,7 @@ export const PRESETS: Readonly<Record<PresetName, PresetValues>> = {
     updateShardCountReserve: 5,
     throttleMemoryMinutes: 60,
     seasonalLookaheadMinutes: 120,
+    undoneScaleInMemoryMinutes: 240,
   },
   safe: {
     targetUtilization: 0.45,
@@ -90,6 +97,7 @@ export const PRESETS: Readonly<Record<PresetName, PresetValues>> = {
     updateShardCountReserve: 5,
     throttleMemoryMinutes: 180,
     seasonalLookaheadMinutes: 120,
+    undoneScaleInMemoryMinutes: 360,
   },
 };
 

@@ -28,9 +28,9 @@ export const STATE_TAGS = {
   hotSplit: `${STATE_TAG_PREFIX}hot-split`,
   /** Key-bound throttling: `until=2026-01-31T15:00:00Z`, with ` start=<hash key> end=<hash key>` when it is one range. */
   keyBound: `${STATE_TAG_PREFIX}key-bound`,
-  /** When the autoscaler last started a scale-in step. */
-  scaleInAt: `${STATE_TAG_PREFIX}scale-in-at`,
-  /** Scale-outs that undid a scale-in, in the last 6 hours, space-separated timestamps (newest HEADROOM_STEPS_KEPT). */
+  /** The last scale-in step: `at=2026-01-31T12:00:00Z step=resize` (UpdateShardCount) or `step=merge`. */
+  lastScaleIn: `${STATE_TAG_PREFIX}last-scale-in`,
+  /** Scale-outs that undid a scale-in, within the preset's memory of them, space-separated timestamps (newest HEADROOM_STEPS_KEPT). */
   undoneScaleIns: `${STATE_TAG_PREFIX}undone-scale-ins`,
 } as const;
 
@@ -63,15 +63,18 @@ export interface PersistedState {
   readonly throttledAt?: { readonly shards: number; readonly at: number };
   /** When headroom was added for throttling, in the rolling 24 hours: bounded per day. */
   readonly headroomSteps?: readonly number[];
-  /** The last headroom step for throttling: its shard count and throttle ratio, to judge whether added shards helped. */
+  /** The last headroom step for throttling: its effective shards and throttle ratio, to judge whether added capacity helped. */
   readonly headroomProbe?: { readonly at: number; readonly shards: number; readonly throttleRatio: number };
   /** The last hot-shard split: the parent's range and load, to judge whether splitting it halved the load. */
   readonly hotSplit?: { readonly at: number; readonly start: bigint; readonly end: bigint; readonly load: number };
   /** Until when throttling is judged key-bound; with a range, only shards inside it are (no more splits there). */
   readonly keyBound?: { readonly until: number; readonly start?: bigint; readonly end?: bigint };
-  /** When the last scale-in step started: a scale-out soon after it undoes it. */
-  readonly scaleInAt?: number;
-  /** Scale-outs that undid a scale-in, in the last 6 hours (UNDONE_SCALE_IN_MEMORY_MS): each doubles the cooldown before a scale-in. */
+  /**
+   * The last scale-in step: when it started (a scale-out soon after undoes it) and whether it was an UpdateShardCount
+   * call (the next halving of the same scale-in follows without a cooldown).
+   */
+  readonly lastScaleIn?: { readonly at: number; readonly resized: boolean };
+  /** Scale-outs that undid a scale-in, within the preset's undoneScaleInMemoryMinutes: each doubles the cooldown before a scale-in. */
   readonly undoneScaleIns?: readonly number[];
 }
 
@@ -111,7 +114,7 @@ export function readState(tags: Readonly<Record<string, string>>): PersistedStat
 
 /** The fields the policy must still know after a cold start (activeSince is not one: lastScalingAt stands in for it). */
 export type RememberedState = Pick<PersistedState,
-'throttledAt' | 'headroomSteps' | 'headroomProbe' | 'hotSplit' | 'keyBound' | 'scaleInAt' | 'undoneScaleIns'>;
+'throttledAt' | 'headroomSteps' | 'headroomProbe' | 'hotSplit' | 'keyBound' | 'lastScaleIn' | 'undoneScaleIns'>;
 
 function readRememberedTags(tags: Readonly<Record<string, string>>): RememberedState {
   const steps = tags[STATE_TAGS.headroomSteps]?.trim();
@@ -120,6 +123,7 @@ function readRememberedTags(tags: Readonly<Record<string, string>>): RememberedS
   const probe = fields(tags, STATE_TAGS.headroomProbe, ['at', 'shards', 'throttle-ratio'], [], 'at=2026-01-31T12:00:00Z shards=12 throttle-ratio=0.05');
   const split = fields(tags, STATE_TAGS.hotSplit, ['at', 'start', 'end', 'load'], [], 'at=2026-01-31T12:00:00Z start=0 end=1000 load=0.9');
   const bound = fields(tags, STATE_TAGS.keyBound, ['until'], ['start', 'end'], 'until=2026-01-31T12:00:00Z start=0 end=1000');
+  const scaleIn = fields(tags, STATE_TAGS.lastScaleIn, ['at', 'step'], [], 'at=2026-01-31T12:00:00Z step=resize');
   return {
     throttledAt: throttledAt && { shards: throttledAt.whole('shards'), at: throttledAt.time('at') },
     headroomSteps: steps ? steps.split(/\s+/).map((v) => parseTimestamp(STATE_TAGS.headroomSteps, v)) : undefined,
@@ -129,7 +133,7 @@ function readRememberedTags(tags: Readonly<Record<string, string>>): RememberedS
       until: bound.time('until'),
       ...(bound.has('start') ? { start: bound.hashKey('start'), end: bound.hashKey('end') } : {}),
     },
-    scaleInAt: optionalTimestamp(tags, STATE_TAGS.scaleInAt),
+    lastScaleIn: scaleIn && { at: scaleIn.time('at'), resized: scaleIn.oneOf('step', SCALE_IN_STEPS) === 'resize' },
     undoneScaleIns: undone ? undone.split(/\s+/).map((v) => parseTimestamp(STATE_TAGS.undoneScaleIns, v)) : undefined,
   };
 }
@@ -155,7 +159,7 @@ export function rememberedTags(state: RememberedState, now: number): Record<stri
     [STATE_TAGS.keyBound]: k
       ? `until=${formatTimestamp(k.until)}${k.start !== undefined && k.end !== undefined ? ` start=${hashKey('keyBound.start', k.start)} end=${hashKey('keyBound.end', k.end)}` : ''}`
       : '',
-    [STATE_TAGS.scaleInAt]: state.scaleInAt !== undefined ? formatTimestamp(state.scaleInAt) : '',
+    [STATE_TAGS.lastScaleIn]: state.lastScaleIn ? `at=${formatTimestamp(state.lastScaleIn.at)} step=${state.lastScaleIn.resized ? 'resize' : 'merge'}` : '',
     [STATE_TAGS.undoneScaleIns]: lastDay(state.undoneScaleIns).map(formatTimestamp).join(' '),
   };
 }
@@ -202,6 +206,7 @@ function optionalTimestamp(tags: Readonly<Record<string, string>>, tag: string):
 }
 
 const WHOLE = /^\d{1,9}$/;
+const SCALE_IN_STEPS = ['resize', 'merge'] as const;
 const AMOUNT = /^\d+(\.\d+)?(e[-+]?\d+)?$/;
 const HASH_KEY = /^\d{1,39}$/;
 
@@ -231,6 +236,10 @@ function fields(tags: Readonly<Record<string, string>>, tag: string, required: r
       return Number.isNaN(epochMs) ? bad() : epochMs;
     },
     whole: (key: string) => Number(raw(key, WHOLE)),
+    oneOf: <T extends string>(key: string, allowed: readonly T[]): T => {
+      const v = pairs.get(key)!;
+      return (allowed as readonly string[]).includes(v) ? v as T : bad();
+    },
     number: (key: string) => {
       const n = Number(raw(key, AMOUNT));
       return Number.isFinite(n) ? n : bad();

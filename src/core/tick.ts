@@ -1,6 +1,6 @@
 import { DAY_MS } from './limits';
 import { nextStep, Step } from './plan';
-import { decide, Decision, KEY_BOUND_HOLD_MS, latestShardLoads, Observation, UNDONE_SCALE_IN_MEMORY_MS, updateShardCountCallsInWindow } from './policy';
+import { decide, Decision, KEY_BOUND_HOLD_MS, latestShardLoads, Observation, updateShardCountCallsInWindow } from './policy';
 import { PolicySettings } from './settings';
 import { keySpaceShare, ShardRange } from './shard-map';
 import { PersistedState, recordedCallTime } from './state';
@@ -42,7 +42,8 @@ export function tick(input: TickInput): TickOutput {
   const { now, settings, shards } = input;
   const memory = withActiveSince(input.memory, input.status, now);
   const decision = decide(input.observation, { ...memory, shards, status: input.status, mode: input.mode, now }, settings);
-  const learnt = remember(memory, decision, now, settings.throttleMemoryMinutes * 60_000);
+  const undoneMemoryMs = settings.undoneScaleInMemoryMinutes * 60_000;
+  const learnt = remember(memory, decision, now, settings.throttleMemoryMinutes * 60_000, undoneMemoryMs);
   if (decision.action === 'none' || settings.dryRun) return { decision, memory: learnt };
 
   const step = nextStep(decision, shards, {
@@ -57,7 +58,8 @@ export function tick(input: TickInput): TickOutput {
   if (!step) return { decision, memory: learnt };
   const at = recordedCallTime(now);
   // A scale-out within the throttle memory of a scale-in step undoes it: the traffic came back.
-  const undoes = decision.action === 'scale-out' && memory.scaleInAt !== undefined && now - memory.scaleInAt < settings.throttleMemoryMinutes * 60_000;
+  const undoes = decision.action === 'scale-out' && memory.lastScaleIn !== undefined
+    && now - memory.lastScaleIn.at < settings.throttleMemoryMinutes * 60_000;
   const probe = decision.learnt?.headroomProbe;
   const hotSplit = decision.learnt?.hotSplit;
   return {
@@ -69,8 +71,8 @@ export function tick(input: TickInput): TickOutput {
       lastScalingAt: at,
       ...(probe ? { headroomProbe: { at, ...probe }, headroomSteps: [...recent(learnt.headroomSteps, now), at] } : {}),
       ...(hotSplit && step.kind === 'SplitShard' ? { hotSplit: { at, ...hotSplit } } : {}),
-      ...(decision.action === 'scale-in' ? { scaleInAt: at } : {}),
-      ...(undoes ? { scaleInAt: undefined, undoneScaleIns: [...recent(learnt.undoneScaleIns, now, UNDONE_SCALE_IN_MEMORY_MS), at] } : {}),
+      ...(decision.action === 'scale-in' ? { lastScaleIn: { at, resized: step.kind === 'UpdateShardCount' } } : {}),
+      ...(undoes ? { lastScaleIn: undefined, undoneScaleIns: [...recent(learnt.undoneScaleIns, now, undoneMemoryMs), at] } : {}),
     },
   };
 }
@@ -86,7 +88,7 @@ function withActiveSince(memory: Memory, status: string, now: number): Memory {
 }
 
 /** The memory with what the decision learnt folded in; old evidence expires here so the memory stays small. */
-function remember(memory: Memory, decision: Decision, now: number, throttleMemoryMs: number): Memory {
+function remember(memory: Memory, decision: Decision, now: number, throttleMemoryMs: number, undoneMemoryMs: number): Memory {
   const learnt = decision.learnt ?? {};
   let next: Memory = memory;
   if (learnt.throttledAtShards !== undefined) {
@@ -111,8 +113,8 @@ function remember(memory: Memory, decision: Decision, now: number, throttleMemor
   if (memory.headroomSteps && recent(memory.headroomSteps, now).length !== memory.headroomSteps.length) {
     next = { ...next, headroomSteps: recent(memory.headroomSteps, now) };
   }
-  if (memory.undoneScaleIns && recent(memory.undoneScaleIns, now, UNDONE_SCALE_IN_MEMORY_MS).length !== memory.undoneScaleIns.length) {
-    next = { ...next, undoneScaleIns: recent(memory.undoneScaleIns, now, UNDONE_SCALE_IN_MEMORY_MS) };
+  if (memory.undoneScaleIns && recent(memory.undoneScaleIns, now, undoneMemoryMs).length !== memory.undoneScaleIns.length) {
+    next = { ...next, undoneScaleIns: recent(memory.undoneScaleIns, now, undoneMemoryMs) };
   }
   return next;
 }

@@ -53,15 +53,19 @@ export function corePolicy(
       const minutes = strip(first, view.recent(window));
       const newest = view.visibleMinutes - 1;
       const shardMetric = view.shardMetric;
-      // Yesterday from the same minute on, with the look-ahead: only once a whole day of metrics exists.
-      const yesterday = newest - DAY_MINUTES;
+      // The same minute on an earlier day, with the look-ahead: only once that day's metrics exist.
+      const sameStretch = (daysBack: number) => {
+        const start = newest - daysBack * DAY_MINUTES;
+        return start >= 0 ? strip(start, view.between(start, start + SEASONAL_LOOKAHEAD_MINUTES + 1)) : undefined;
+      };
       const observation: Observation = {
         minutes,
         shardMinutes: shardMetric
           ? Object.fromEntries(view.shards.map((s) => [s.shardId, minutes.map((_, i) => shardMetric(s.shardId, first + i) ?? {})]))
           : undefined,
         newestMinuteAt: newest >= 0 ? newest * MINUTE_MS : undefined,
-        sameTimeYesterday: yesterday >= 0 ? strip(yesterday, view.between(yesterday, yesterday + SEASONAL_LOOKAHEAD_MINUTES + 1)) : undefined,
+        sameTimeYesterday: sameStretch(1),
+        sameTimeDayBefore: sameStretch(2),
       };
       // The handler's own tick: one step per stream per tick, so the planner yields that step once.
       const planned = tick({

@@ -38,6 +38,10 @@ export const AUTOSCALER = {
   readMetricsPerTick: 3,
   /** Shard-level metrics requested per open shard and tick, and enabled on the stream, when shard-level metrics are on. */
   shardMetricsPerShard: 2,
+  /** Metrics requested per stream for the same stretch of yesterday and of the day before: 4 each (lambda/autoscaler/yesterday.ts). */
+  seasonalMetricsPerFetch: 8,
+  /** Minutes a warm function serves from one fetch of those days. */
+  seasonalRefreshMinutes: 30,
 } as const;
 
 /** What a policy's scaling costs to run, when it is our autoscaler. */
@@ -70,6 +74,7 @@ export function costOf(usage: Usage, options: CostOptions, autoscaler?: Autoscal
   const shardMinutes = usage.shardHours * 60;
   const metricsRequested = autoscaler
     ? usage.minutes * AUTOSCALER.invocationsPerMinute * streamMetricsPerTick(autoscaler)
+      + (usage.minutes / AUTOSCALER.seasonalRefreshMinutes) * AUTOSCALER.seasonalMetricsPerFetch
       + (autoscaler.shardLevelMetrics ? shardMinutes * AUTOSCALER.invocationsPerMinute * AUTOSCALER.shardMetricsPerShard : 0)
     : 0;
   const invocations = autoscaler ? usage.minutes * AUTOSCALER.invocationsPerMinute : 0;

@@ -1,5 +1,5 @@
 import {
-  decide, EMPTY_MEMORY, effectiveShards, HEADROOM_STEPS_PER_DAY, KEY_BOUND_HOLD_MS, MAX_HASH_KEY, Memory, MIB, MinuteMetrics, Observation,
+  decide, EMPTY_MEMORY, effectiveShards, midpoint, HEADROOM_STEPS_PER_DAY, KEY_BOUND_HOLD_MS, MAX_HASH_KEY, Memory, MIB, MinuteMetrics, Observation,
   PolicyMemory, PolicySettings, resolveSettings, ShardRange, StreamState, tick, TickInput, uniformShards,
 } from '../../src/core';
 
@@ -213,18 +213,18 @@ describe('a scale-in that a scale-out undoes doubles the cooldown before the nex
   test('a scale-in step records when it started', () => {
     const out = tick(input(settledAgo(120), steady(40, 1), 8));
     expect(out.decision.action).toBe('scale-in');
-    expect(out.memory.scaleInAt).toBe(out.memory.lastScalingAt);
+    expect(out.memory.lastScaleIn).toEqual({ at: out.memory.lastScalingAt, resized: true });
   });
 
   test('a scale-out within the throttle memory of a scale-in records an undone scale-in', () => {
-    const out = tick(input({ ...settledAgo(20), scaleInAt: NOW - 20 * MINUTE }, steady(40, 5), 4));
+    const out = tick(input({ ...settledAgo(20), lastScaleIn: { at: NOW - 20 * MINUTE, resized: true } }, steady(40, 5), 4));
     expect(out.decision.action).toBe('scale-out');
     expect(out.memory.undoneScaleIns).toEqual([out.memory.lastScalingAt]);
-    expect(out.memory.scaleInAt).toBeUndefined();
+    expect(out.memory.lastScaleIn).toBeUndefined();
   });
 
   test('a scale-out longer than the throttle memory after a scale-in undoes nothing', () => {
-    const out = tick(input({ ...settledAgo(120), scaleInAt: NOW - 120 * MINUTE }, steady(40, 5), 4));
+    const out = tick(input({ ...settledAgo(120), lastScaleIn: { at: NOW - 120 * MINUTE, resized: true } }, steady(40, 5), 4));
     expect(out.decision.action).toBe('scale-out');
     expect(out.memory.undoneScaleIns).toBeUndefined();
   });
@@ -283,5 +283,102 @@ describe('producers stop: no write datapoint for the whole observation', () => {
     // 3 MiB/s at the 50 % target: 6 shards.
     const decision = decide({ ...silent, sameTimeYesterday: steady(121, 3) }, state(8, { lastScalingAt: NOW - 2 * HOUR }), settings);
     expect(decision).toMatchObject({ action: 'scale-in', targetShards: 6 });
+  });
+});
+
+describe('a scale-in goes on step by step without a new cooldown', () => {
+  const quiet = placed(steady(40, 1));
+  const afterStep = (resized: boolean, extra: Partial<PolicyMemory> = {}) =>
+    state(8, { lastScalingAt: NOW - 5 * MINUTE, lastScaleIn: { at: NOW - 5 * MINUTE, resized }, ...extra });
+
+  test('the next halving follows an UpdateShardCount scale-in at once', () => {
+    expect(decide(quiet, afterStep(true), settings).action).toBe('scale-in');
+  });
+
+  test('the next merge follows a merge at once', () => {
+    expect(decide(quiet, afterStep(false), settings).action).toBe('scale-in');
+  });
+
+  test('once a scale-in was undone lately, each merge waits out the cooldown: no storm of operations', () => {
+    const decision = decide(quiet, afterStep(false, { undoneScaleIns: [NOW - HOUR] }), settings);
+    expect(decision.action).toBe('none');
+    expect(decision.reason).toMatch(/cooldown/);
+  });
+
+  test('a scale-out is still followed by the cooldown', () => {
+    expect(decide(quiet, state(8, { lastScalingAt: NOW - 5 * MINUTE }), settings).reason).toMatch(/within the 15-minute cooldown/);
+  });
+});
+
+describe('throttling measured on the shards before the last resize was answered by it', () => {
+  // Of the two newest minutes (starting 3 and 2 minutes ago) the older was throttled, at 50 % utilization: sized on it
+  // with the refused writes added back, demand wants 9 shards at the 50 % target.
+  const minutes = placed([...steady(38, 4), ...steady(1, 4, 50), ...steady(1, 4)]);
+
+  test('throttling on the old shards only is no reason to grow again', () => {
+    // ACTIVE again 150 s ago: the throttled minute was measured on the old shards.
+    expect(decide(minutes, state(8, { lastScalingAt: NOW - 10 * MINUTE, activeSince: NOW - 150_000 }), settings).action).toBe('none');
+  });
+
+  test('throttling on the current shards is', () => {
+    expect(decide(minutes, state(8, { lastScalingAt: NOW - 10 * MINUTE, activeSince: NOW - 5 * MINUTE }), settings).action).toBe('scale-out');
+  });
+});
+
+describe('a headroom probe is judged on the capacity it added, not on the shards', () => {
+  // One shard of 16 even ones split: 17 shards, still worth 16 (the other 15 are as wide as before).
+  const even = uniformShards(16);
+  const [first, ...rest] = even;
+  const split: ShardRange[] = [
+    { shardId: 'low', startingHashKey: first.startingHashKey, endingHashKey: midpoint(first) - 1n },
+    { shardId: 'high', startingHashKey: midpoint(first), endingHashKey: first.endingHashKey },
+    ...rest,
+  ];
+  const probe = { at: NOW - 20 * MINUTE, shards: 16, throttleRatio: 0.01 };
+  const memory = { headroomProbe: probe, lastScalingAt: probe.at, activeSince: NOW - 15 * MINUTE };
+
+  test('a split that added no capacity leaves the probe unjudged, and the throttling is not called key-bound', () => {
+    const decision = decide(placed(steady(40, 6, 2 * 512 * 0.01 * 6)), state(split, memory), settings);
+    expect(effectiveShards(split)).toBeCloseTo(16, 9);
+    expect(decision.learnt?.probeJudged).toBeUndefined();
+    expect(decision.keyBound).toBe(false);
+  });
+
+  test('a probe is recorded at the capacity the map is worth', () => {
+    expect(decide(placed(steady(40, 2, 50)), state(split), settings).learnt?.headroomProbe).toMatchObject({ shards: 16 });
+  });
+});
+
+describe('a rise that came at the same time two days running is met before it arrives', () => {
+  // 2 MiB/s on 8 shards now; on both earlier days, 9 MiB/s from 5 minutes on, for more than a scale-in window.
+  const rise = [...steady(5, 2), ...steady(116, 9)];
+  const flat = steady(121, 2);
+  const observe = (yesterday: MinuteMetrics[] | undefined, dayBefore: MinuteMetrics[] | undefined) =>
+    placed(steady(40, 2), { sameTimeYesterday: yesterday, sameTimeDayBefore: dayBefore });
+
+  test('both days rose past the current capacity: the stream grows for it now', () => {
+    const decision = decide(observe(rise, rise), state(8), settings);
+    // 9 MiB/s at the 50 % target.
+    expect(decision).toMatchObject({ action: 'scale-out', targetShards: 18 });
+    expect(decision.reason).toMatch(/the same time on each of the last two days/);
+  });
+
+  test('a rise on one of the days only predicts nothing', () => {
+    expect(decide(observe(rise, flat), state(8), settings).action).not.toBe('scale-out');
+    expect(decide(observe(flat, rise), state(8), settings).action).not.toBe('scale-out');
+  });
+
+  test('without the day before, yesterday alone predicts nothing', () => {
+    expect(decide(observe(rise, undefined), state(8), settings).action).not.toBe('scale-out');
+  });
+
+  test('a rise shorter than a scale-in window predicts nothing', () => {
+    const spike = [...steady(5, 2), ...steady(10, 9), ...steady(106, 2)];
+    expect(decide(observe(spike, spike), state(8), settings).action).not.toBe('scale-out');
+  });
+
+  test('a rise the current capacity carries is left to the scale-out when it comes', () => {
+    const carried = [...steady(5, 2), ...steady(116, 7)];
+    expect(decide(observe(carried, carried), state(8), settings).action).not.toBe('scale-out');
   });
 });

@@ -150,15 +150,18 @@ describe('the memory that must survive a cold start', () => {
     [STATE_TAGS.hotSplit, 'at=2026-11-28T11:30:00Z start=0 end=1 load=1 extra=2', 'at=2026-01-31T12:00:00Z start=0 end=1000 load=0.9'],
     [STATE_TAGS.keyBound, 'until=2026-11-28T11:30:00Z start=0', 'until=2026-01-31T12:00:00Z start=0 end=1000'],
     [STATE_TAGS.keyBound, 'until=2026-11-28T11:30:00Z until=2026-11-28T11:30:00Z', 'until=2026-01-31T12:00:00Z start=0 end=1000'],
+    [STATE_TAGS.lastScaleIn, 'at=2026-11-28T11:30:00Z step=split', 'at=2026-01-31T12:00:00Z step=resize'],
   ])('a corrupted %s tag (%s) is an error that names it and its value', (tag, value, example) => {
     expect(() => readState({ [tag]: value })).toThrow(`tag ${tag} must look like "${example}", received ${JSON.stringify(value)}`);
   });
 
-  test('scaleInAt and undoneScaleIns read back from their tags', () => {
-    const tags = stateTags({ updateShardCountCalls: [], scaleInAt: AT, undoneScaleIns: [NOW - 2 * HOUR, AT] }, NOW);
-    expect(tags[STATE_TAGS.scaleInAt]).toBe('2026-11-28T11:30:00Z');
+  test('lastScaleIn and undoneScaleIns read back from their tags', () => {
+    const tags = stateTags({ updateShardCountCalls: [], lastScaleIn: { at: AT, resized: true }, undoneScaleIns: [NOW - 2 * HOUR, AT] }, NOW);
+    expect(tags[STATE_TAGS.lastScaleIn]).toBe('at=2026-11-28T11:30:00Z step=resize');
     expect(tags[STATE_TAGS.undoneScaleIns]).toBe('2026-11-28T10:00:00Z 2026-11-28T11:30:00Z');
-    expect(readState(tags)).toMatchObject({ scaleInAt: AT, undoneScaleIns: [NOW - 2 * HOUR, AT] });
+    expect(readState(tags)).toMatchObject({ lastScaleIn: { at: AT, resized: true }, undoneScaleIns: [NOW - 2 * HOUR, AT] });
+    const merged = stateTags({ updateShardCountCalls: [], lastScaleIn: { at: AT, resized: false } }, NOW);
+    expect(readState(merged).lastScaleIn).toEqual({ at: AT, resized: false });
   });
 
   test('a corrupted undone-scale-ins tag is an error that names it', () => {

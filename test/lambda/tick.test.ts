@@ -632,15 +632,16 @@ describe('what is fetched from CloudWatch', () => {
     expect(queriedMetrics()).toEqual(expect.arrayContaining(['GetRecords.Bytes', 'GetRecords.Success', 'ReadProvisionedThroughputExceeded']));
   });
 
-  test('yesterday is fetched once for 30 ticks, then again', async () => {
+  test('yesterday and the day before are fetched once for 30 ticks, then again', async () => {
     mockStream(kinesisMock, 'orders', { shards: 2 });
     cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => ({ orders: { bytesPerSecond: MIB, recordsPerSecond: 500 } })));
     const cache: StreamCache = new Map();
     for (let minute = 0; minute < 30; minute++) await run(NOW + minute * MINUTE, cache);
-    expect(yesterdayCalls(NOW)).toHaveLength(1);
+    // One call each for yesterday and the day before.
+    expect(yesterdayCalls(NOW)).toHaveLength(2);
 
     await run(NOW + 30 * MINUTE, cache);
-    expect(yesterdayCalls(NOW)).toHaveLength(2);
+    expect(yesterdayCalls(NOW)).toHaveLength(4);
   });
 
   test('a failed fetch of yesterday still ticks: the stream is scaled, and a warning says why', async () => {

@@ -41,6 +41,14 @@ test('the observation carries yesterday from the same minute to the lookahead af
   expect(yesterday[yesterday.length - 1].incomingBytes).toBe((NEWEST - DAY_MS) / MINUTE + SEASONAL_LOOKAHEAD_MINUTES);
 });
 
+test('the observation carries the same stretch of the day before yesterday', async () => {
+  answerWithMinute();
+  const { observations } = await run({}, NEWEST, NOW);
+  const dayBefore = observations[0].sameTimeDayBefore!;
+  expect(dayBefore).toHaveLength(SEASONAL_LOOKAHEAD_MINUTES + 1);
+  expect(dayBefore[0].incomingBytes).toBe((NEWEST - 2 * DAY_MS) / MINUTE);
+});
+
 test('one fetch serves the ticks of the next 30 minutes, then it is fetched again', async () => {
   answerWithMinute();
   const cache: YesterdayCache = {};
@@ -50,17 +58,19 @@ test('one fetch serves the ticks of the next 30 minutes, then it is fetched agai
     calls += made;
     expect(observations[0].sameTimeYesterday![0].incomingBytes).toBe((NEWEST + minute * MINUTE - DAY_MS) / MINUTE);
   }
-  expect(calls).toBe(1);
+  // One call for yesterday and one for the day before.
+  expect(calls).toBe(2);
   await run(cache, NEWEST + YESTERDAY_REFRESH_MINUTES * MINUTE, NOW + YESTERDAY_REFRESH_MINUTES * MINUTE);
-  expect(cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(2);
+  expect(cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(4);
 });
 
 test('streams due together are fetched in one call', async () => {
   answerWithMinute();
   const targets = ['a', 'b', 'c'].map((streamName) => ({ streamName, cache: {}, observation: observation(NEWEST) }));
   const { calls, observations } = await withYesterday(client, targets, NOW, () => {});
-  expect(calls).toBe(1);
+  expect(calls).toBe(2);
   expect(observations.every((o) => o.sameTimeYesterday?.length === YESTERDAY_MINUTES)).toBe(true);
+  expect(observations.every((o) => o.sameTimeDayBefore?.length === YESTERDAY_MINUTES)).toBe(true);
 });
 
 test('a failed fetch loses only the seasonal floor, is logged, and is not retried at once', async () => {
@@ -76,6 +86,7 @@ test('a failed fetch loses only the seasonal floor, is logged, and is not retrie
 test('a window that does not cover the observation gives nothing', () => {
   const window = { startMinute: NEWEST - DAY_MS, minutes: Array.from({ length: YESTERDAY_MINUTES }, () => ({})), fetchedAt: NOW };
   expect(sliceYesterday(window, NEWEST)).toHaveLength(YESTERDAY_MINUTES);
+  expect(sliceYesterday(window, NEWEST + DAY_MS, 2)).toHaveLength(YESTERDAY_MINUTES);
   expect(sliceYesterday(window, NEWEST + MINUTE)).toBeUndefined();
   expect(sliceYesterday(window, NEWEST - MINUTE)).toBeUndefined();
 });

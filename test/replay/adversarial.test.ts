@@ -46,28 +46,33 @@ describe('churn on the first day, before the seasonal floor exists', () => {
   // Was: 127 operations. Scale-in merges (the UpdateShardCount calls left for scale-ins were spent by minute 50)
   // started a halving 30 -> 15 at one merge per 11 minutes; the next spike arrived with 4 pairs merged, the map was
   // worth 15 shards and 16 MiB/s throttled, and the cycle repeated every hour. Now each scale-in a scale-out undoes
-  // doubles the cooldown before the next (for 6 hours): 29 operations, settling at the spike's count.
-  test('a 2-minute spike to 16 MiB/s every hour over 3 MiB/s: at most 30 resharding operations', () => {
-    expect(replay((m) => (m % 60 < 2 ? 16 : 3)).operations).toBeLessThanOrEqual(30);
+  // doubles the cooldown before the next (for the preset's 4 hours), and merges wait it out: 34 operations, and no
+  // throttled minute after the third hour.
+  test('a 2-minute spike to 16 MiB/s every hour over 3 MiB/s: at most 36 resharding operations (1.5 an hour)', () => {
+    const outcome = replay((m) => (m % 60 < 2 ? 16 : 3));
+    expect(outcome.operations).toBeLessThanOrEqual(36);
+    expect(outcome.throttledMinutes).toBe(0);
   });
 
   // Was: 46 operations; UpdateShardCount 15 -> 8 at minute 51 and 8 -> 15 at 62, every hour until the budget was
-  // spent, then a merge and a split every hour (17 <-> 18) for the rest of the day. Now 26.
-  test('30 minutes at 8 MiB/s, 30 at 2 MiB/s: at most 30 resharding operations', () => {
-    expect(replay((m) => (Math.floor(m / 30) % 2 === 0 ? 8 : 2)).operations).toBeLessThanOrEqual(30);
+  // spent, then a merge and a split every hour (17 <-> 18) for the rest of the day. Now 34: what is left is one merge
+  // and the split that undoes it every two hours or so, once the calls are spent.
+  test('30 minutes at 8 MiB/s, 30 at 2 MiB/s: at most 36 resharding operations (1.5 an hour)', () => {
+    expect(replay((m) => (Math.floor(m / 30) % 2 === 0 ? 8 : 2)).operations).toBeLessThanOrEqual(36);
   });
 
-  // The 24 the review asked for is not met: the backoff's memory is 6 hours, and a day's memory (13 and 18 operations
-  // here) cost 1.73x the oracle on the shared traces against 1.57x (npm run bench). Open.
+  // The 24 the review asked for is not met: a longer memory of undone scale-ins gets there (18 and 16 operations with a
+  // day's), but costs more on the shared traces (docs/preset-sweep.md has the candidates). Open.
   test.failing('either pattern: at most 24 resharding operations', () => {
     expect(replay((m) => (m % 60 < 2 ? 16 : 3)).operations).toBeLessThanOrEqual(24);
   });
 });
 
 describe('a steep rise: 1 MiB/s doubling every 45 minutes up to 200 MiB/s', () => {
-  // Observed: 415 operations. Each scale-out resizes to demand / target (about +20 %), so the 10 UpdateShardCount calls
-  // are spent by minute 190 at 27 shards; the remaining ~400 shards come one SplitShard per tick, and throttling
-  // (0.95 % of bytes) comes from the split rate. Nine doublings from 1 shard reach the 364 shards demand needs.
+  // Observed: 458 operations. Each scale-out resizes to demand / target from the scale-out threshold (about +30 %), so
+  // the 10 UpdateShardCount calls are spent by minute 232 at 64 shards; the remaining ~450 shards come one SplitShard
+  // per tick, and throttling (1.46 % of bytes) comes from the split rate. Sizing each scale-out for the rise's rate
+  // (tried: 355 operations) still spent calls on the way and cost more on the shared traces. Open.
   test.failing('at most 50 resharding operations in the day', () => {
     expect(replay((m) => Math.min(200, 2 ** (m / 45))).operations).toBeLessThanOrEqual(50);
   });

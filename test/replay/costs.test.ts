@@ -46,7 +46,8 @@ test('enhanced fan-out: consumer-shard-hours and GB retrieved on provisioned, GB
 test('the autoscaler pays for its metrics and its Lambda; shard-level metrics per shard and metric', () => {
   const u = usage({ minutes: 1000, shardHours: 10 });
   const without = costOf(u, { prices, readers: 1, efoConsumers: 0 }, { shardLevelMetrics: false });
-  expect(without.autoscalerGetMetricData).toBeCloseTo((1000 * AUTOSCALER.streamMetricsPerTick / 1000) * 0.01, 9);
+  // 5 metrics a tick, and 8 every 30 minutes for yesterday and the day before.
+  expect(without.autoscalerGetMetricData).toBeCloseTo(((1000 * 5 + (1000 / 30) * 8) / 1000) * 0.01, 9);
   expect(without.shardLevelMetrics).toBe(0);
   expect(without.autoscalerLambda).toBeCloseTo(1000 * (0.2 / 1e6 + 0.25 * 1 * 0.0000166667), 9);
   const withShards = costOf(u, { prices, readers: 1, efoConsumers: 0 }, { shardLevelMetrics: true });

@@ -86,12 +86,13 @@ test('resharding under load loses, duplicates and reorders nothing', async () =>
 
   const produced = { value: false };
   const producer = produce(streamName, produced);
-  // Busy, quiet, busier, quiet...: each tick is an hour later, past every cooldown.
+  // Busy, quiet, busier, quiet...: each tick is two hours later, past every cooldown and past the throttle memory, so
+  // no scale-out counts as undoing the scale-in before it (which would double the cooldowns: the policy's anti-flap).
   const plan = [2.4, 0.3, 3.1, 0.3, 2.4, 0.3];
   const steps: Step[] = [];
   const shardCounts: number[] = [];
   for (let tick = 0; tick < plan.length || !produced.value; tick++) {
-    fakeNow += HOUR;
+    fakeNow += 2 * HOUR;
     await spendBudget();
     const mib = plan[tick % plan.length];
     traffic = { bytesPerSecond: mib * MIB, recordsPerSecond: mib * 200 };
