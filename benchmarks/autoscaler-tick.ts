@@ -141,8 +141,8 @@ async function main(): Promise<void> {
       await nextMinute();
       if (!measured.result.outcomes.some((o) => o.status === 'scaled' || o.status === 'in-progress')) break;
     }
-    // A surge on every tenth stream of a warm fleet: 3 MiB/s is 150 % of 2 shards; one UpdateShardCount to 4 brings it to
-    // 75 %, under the 80 % scale-out threshold.
+    // A surge on every tenth stream of a warm fleet: 3 MiB/s is 150 % of 2 shards. The balanced preset sizes it for 6
+    // (50 % target): one UpdateShardCount doubles to 4 at most, and a second goes to 6, since 75 % of 4 is over 65 %.
     names.forEach((name, i) => {
       if (i % 10 === 5) traffic[name] = { bytesPerSecond: 3 * MIB, recordsPerSecond: 1500 };
     });

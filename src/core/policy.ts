@@ -184,6 +184,9 @@ const SATURATED_LOAD = 0.99;
 /** A split helped when the busier child carries less than this share of the parent's load. */
 const SPLIT_HALVED = 0.75;
 
+/** A minute without writes. */
+const NO_DEMAND: Demand = { bytesPerSecond: 0, recordsPerSecond: 0, shardsAtFullLoad: 0 };
+
 /** Whether CloudWatch reported anything for the minute: a minute without a write datapoint is unknown. */
 export function hasData(minute: MinuteMetrics | ShardMinuteMetrics): boolean {
   return minute.incomingBytes !== undefined || minute.incomingRecords !== undefined;
@@ -260,7 +263,7 @@ export function effectiveShards(shards: readonly ShardRange[]): number {
 const EFFECTIVE_SHARDS = new WeakMap<readonly ShardRange[], number>();
 
 /** Effective shards as a whole count, for the probe's record: capacity the map is worth, not the shards it has. */
-function wholeEffective(shards: readonly ShardRange[]): number {
+export function wholeEffective(shards: readonly ShardRange[]): number {
   return Math.floor(effectiveShards(shards) + 1e-9);
 }
 
@@ -338,9 +341,10 @@ function decideWithMemory(observation: Observation, state: StreamState & PolicyM
   // arrives: the stream would hold it anyway once it came, and by the time it shows in metrics and a resize ends it has
   // throttled.
   // Only a rise that would throttle the current capacity: short of that, the scale-out meets it when it comes.
-  const soon = keyBound ? undefined : sustainedSoon(observation, settings);
+  const quiet = !keyBound && !capacityThrottled && !readThrottled && recentUtilization < settings.scaleOutUtilization;
+  const soon = quiet ? sustainedSoon(observation, settings, effective) : undefined;
   const soonUtilization = soon ? soon.shardsAtFullLoad / effective : 0;
-  const ahead = !capacityThrottled && !readThrottled && recentUtilization < settings.scaleOutUtilization && soonUtilization >= 1;
+  const ahead = soon !== undefined;
 
   let held: Decision | undefined;
   if (capacityThrottled || readThrottled || recentUtilization >= settings.scaleOutUtilization || ahead) {
@@ -349,7 +353,9 @@ function decideWithMemory(observation: Observation, state: StreamState & PolicyM
     const headroom = capacityThrottled && attribution.onCurrentShards && headroomLeft;
     if (headroom) wanted = Math.max(wanted, Math.ceil(current * BURST_HEADROOM));
     // An uneven map is worth its widest shard: reaching the wanted capacity may need more shards than `wanted`.
-    if (wanted <= current && effective < current - 1e-9 && recentUtilization >= settings.scaleOutUtilization) wanted = current + 1;
+    if (wanted <= current && effective < current - 1e-9 && (recentUtilization >= settings.scaleOutUtilization || wanted > effective + 1e-9)) {
+      wanted = current + 1;
+    }
     const target = Math.min(wanted, settings.maxShards);
     const pinnedAtMax = wanted > settings.maxShards;
     const why = capacityThrottled ? 'writes were throttled' : readThrottled ? 'shared-throughput reads were throttled'
@@ -479,21 +485,27 @@ function decideScaleIn(
   const recentPeak = report.demand!;
   if (current <= settings.minShards) return none(`at minShards (${settings.minShards}) with ${percent(recentPeak.shardsAtFullLoad / current)} utilization`, report);
 
-  const window = demands.slice(-settings.scaleInMinutes);
+  // CloudWatch publishes no datapoint for a minute without writes, and publishes minutes in order: a minute missing
+  // before one that has data had no writes. Only the newest minutes, not yet published, are unknown.
+  const newestKnown = demands.reduce((last, d, i) => (d !== undefined ? i : last), -1);
+  const window = demands.slice(-settings.scaleInMinutes)
+    .map((d, i) => d ?? (demands.length - settings.scaleInMinutes + i < newestKnown ? NO_DEMAND : undefined));
   const minutes = observation.minutes.slice(-settings.scaleInMinutes);
   if (window.length < settings.scaleInMinutes || window.some((d) => d === undefined)) {
     return none(`a scale-in needs ${settings.scaleInMinutes} minutes of complete metrics; missing data is not low traffic`, report);
   }
   const cooldownMinutes = scaleInCooldownMinutes(state, settings);
-  // A scale-in goes on step by step (UpdateShardCount halves at most, merges go pair by pair) without a new cooldown:
-  // every step is decided on the whole window again, at every tick, and the cooldown is for what follows a scale-out.
-  // Waiting it out between the steps of one scale-in kept a stream large for an hour after each spike. Merges wait it
-  // out again once a scale-in was undone lately: there, one merge per tick becomes a storm of operations (every
-  // consumer re-balances on each) that the next rise reverses.
+  // Merges go on pair by pair, one per tick, without a new cooldown: every merge is decided on the whole window again,
+  // and the cooldown is for what follows a scale-out; waiting it out between the merges of one halving kept a stream
+  // large for hours after each spike once the day's calls for scale-ins were spent. Once a scale-in was undone lately,
+  // they wait it out again: there, one merge per tick becomes a storm of operations that the next rise reverses. An
+  // UpdateShardCount halving always waits: two chained halvings quarter the stream before the window can show demand
+  // coming back, and spend two calls to undo.
   const undone = undoneScaleIns(state, settings) > 0;
-  const continuing = state.lastScaleIn !== undefined && state.lastScaleIn.at === state.lastScalingAt && (state.lastScaleIn.resized || !undone);
+  const continuing = state.lastScaleIn !== undefined && state.lastScaleIn.at === state.lastScalingAt && !state.lastScaleIn.resized && !undone;
   if (!continuing && state.lastScalingAt !== undefined && state.now - state.lastScalingAt < cooldownMinutes * 60_000) {
-    const doubled = cooldownMinutes > settings.scaleInCooldownMinutes ? ' (doubled for each scale-in undone within the last 6 hours)' : '';
+    const doubled = cooldownMinutes > settings.scaleInCooldownMinutes
+      ? ` (doubled for each scale-in undone within the last ${settings.undoneScaleInMemoryMinutes} minutes)` : '';
     return none(`within the ${cooldownMinutes}-minute cooldown after the last scaling action${doubled}`, report);
   }
   // Key-bound throttling is no reason to keep shards: they did not help.
@@ -509,7 +521,7 @@ function decideScaleIn(
   }
 
   const sizing = report.keyBound
-    ? minutes.map((m) => estimateDemand(m, { addBack: false, sharedReaders: settings.sharedReaders })!)
+    ? minutes.map((m) => estimateDemand(m, { addBack: false, sharedReaders: settings.sharedReaders }) ?? NO_DEMAND)
     : (window as Demand[]);
   const windowPeak = peak(sizing);
   const byDemand = Math.max(settings.minShards, Math.ceil(windowPeak.shardsAtFullLoad / settings.targetUtilization));
@@ -519,7 +531,7 @@ function decideScaleIn(
     return none(`${current} shards fit the demand (peak ${percent(windowPeak.shardsAtFullLoad / current)} over ${settings.scaleInMinutes} minutes)`,
       { ...report, demand: windowPeak });
   }
-  const floors = scaleInFloors(observation, state, settings);
+  const floors = scaleInFloors(observation, state, settings, report.keyBound === true);
   const hotKey = hotKeyFloor(observation, state.shards);
   if (hotKey > floors.shards) Object.assign(floors, { shards: Math.min(hotKey, settings.maxShards), why: `a hot key needs ${hotKey} even shards to stay under its shard's limit` });
   const wanted = Math.max(byDemand, floors.shards);
@@ -545,9 +557,9 @@ function decideScaleIn(
 
 /**
  * No write datapoint in the whole observation. CloudWatch publishes none for a minute without writes, so a stream
- * whose producers stopped looks exactly like one whose metrics have not arrived yet. Once the observation spans a
- * whole scale-in window and the throttle memory has passed since the autoscaler last scaled it (so a resize that
- * just ended is not mistaken for silence), the silence is idleness: the stream scales in to its floors.
+ * whose producers stopped looks exactly like one whose metrics have not arrived, or a CloudWatch outage. Once the
+ * observation spans a whole scale-in window, the throttle memory has passed since the autoscaler last scaled it, and
+ * the same stretch of yesterday was silent too, the silence is idleness: the stream scales in to minShards.
  */
 function decideIdle(
   observation: Observation,
@@ -559,10 +571,14 @@ function decideIdle(
   const spansWindow = observation.minutes.length >= settings.scaleInMinutes;
   // A stream never scaled may be new, with producers still to start: what its owner deployed stands.
   const settled = state.lastScalingAt !== undefined && state.now - state.lastScalingAt >= settings.throttleMemoryMinutes * 60_000;
-  if (!spansWindow || !settled) return none('no metrics for this stream yet: nothing is known, so nothing changes');
+  // A metrics outage looks the same as silence from inside the window. Producers that stopped a day ago also left the
+  // same stretch of yesterday without a datapoint; an outage of hours, or traffic that stopped today, did not.
+  const silentYesterday = observation.sameTimeYesterday !== undefined && observation.sameTimeYesterday.length > 0
+    && !observation.sameTimeYesterday.some(hasData);
+  if (!spansWindow || !settled || !silentYesterday) return none('no metrics for this stream yet: nothing is known, so nothing changes');
   const floors = scaleInFloors(observation, state, settings);
   const wanted = Math.max(settings.minShards, floors.shards);
-  const silence = `no write datapoint for ${observation.minutes.length} minutes: producers stopped`;
+  const silence = `no write datapoint for ${observation.minutes.length} minutes, nor at this time yesterday: producers stopped`;
   if (wanted >= current) return none(`${silence}${floors.shards >= current ? `, but ${floors.why}` : ''}`);
   return {
     ...none(silence),
@@ -598,19 +614,31 @@ function leadMinutes(settings: PolicySettings): number {
  * The demand both yesterday and the day before held for a whole scale-in window, in a window starting within the lead
  * time from the same minute: for each day the highest of those windows' lowest minutes, and the lower of the two days.
  * A rise on one day only (a one-off spike, a news event) predicts nothing; one that came back at the same time two days
- * running is the traffic's daily shape. Undefined unless both days are known that far.
+ * running is the traffic's daily shape. Undefined unless both days are known that far and it reaches `atLeast` shards
+ * at full load.
  */
-function sustainedSoon(observation: Observation, settings: PolicySettings): Demand | undefined {
+function sustainedSoon(observation: Observation, settings: PolicySettings, atLeast: number): Demand | undefined {
   const yesterday = settings.seasonalLookaheadMinutes > 0 ? observation.sameTimeYesterday : undefined;
   const span = settings.scaleInMinutes;
   const lead = leadMinutes(settings);
   if (!yesterday || yesterday.length < lead + span) return undefined;
   const before = observation.sameTimeDayBefore;
   if (!before || before.length < lead + span) return undefined;
-  const [one, two] = [yesterday, before]
-    .map((day) => sustainedPeak(day.slice(0, lead + span).map((m) => estimateDemand(m, { sharedReaders: settings.sharedReaders })), span, lead));
+  const demandsOf = (day: readonly MinuteMetrics[]) => day.slice(0, lead + span)
+    .map((m) => estimateDemand(m, { sharedReaders: settings.sharedReaders }));
+  // A window's lowest minute is at most the day's highest: most ticks are settled by that alone (every tick asks).
+  const reaches = (day: readonly MinuteMetrics[]) => {
+    for (let i = 0; i < lead + span; i++) {
+      if ((estimateDemand(day[i], { sharedReaders: settings.sharedReaders })?.shardsAtFullLoad ?? 0) >= atLeast) return true;
+    }
+    return false;
+  };
+  if (!reaches(yesterday) || !reaches(before)) return undefined;
+  const one = sustainedPeak(demandsOf(yesterday), span, lead);
+  const two = one && sustainedPeak(demandsOf(before), span, lead);
   if (!one || !two) return undefined;
-  return two.shardsAtFullLoad < one.shardsAtFullLoad ? two : one;
+  const lower = two.shardsAtFullLoad < one.shardsAtFullLoad ? two : one;
+  return lower.shardsAtFullLoad >= atLeast ? lower : undefined;
 }
 
 /**
@@ -620,10 +648,16 @@ function sustainedSoon(observation: Observation, settings: PolicySettings): Dema
 function sustainedPeak(demands: ReadonlyArray<Demand | undefined>, span: number, lastStart: number): Demand | undefined {
   let best: Demand | undefined;
   for (let start = 0; start <= lastStart && start + span <= demands.length; start++) {
-    const window = demands.slice(start, start + span);
-    if (window.some((d) => d === undefined)) continue;
-    const low = (window as Demand[]).reduce((a, b) => (b.shardsAtFullLoad < a.shardsAtFullLoad ? b : a));
-    if (!best || low.shardsAtFullLoad > best.shardsAtFullLoad) best = low;
+    let low: Demand | undefined;
+    for (let i = start; i < start + span; i++) {
+      const d = demands[i];
+      if (d === undefined) {
+        low = undefined;
+        break;
+      }
+      if (!low || d.shardsAtFullLoad < low.shardsAtFullLoad) low = d;
+    }
+    if (low && (!best || low.shardsAtFullLoad > best.shardsAtFullLoad)) best = low;
   }
   return best;
 }
@@ -632,7 +666,9 @@ function sustainedPeak(demands: ReadonlyArray<Demand | undefined>, span: number,
  * The fewest shards a scale-in may leave: more than the count that throttled for capacity within the preset's
  * throttle memory, and what the same stretch of yesterday (the preset's lookahead) needed at the target utilization.
  */
-function scaleInFloors(observation: Observation, state: StreamState & PolicyMemory, settings: PolicySettings): { shards: number; why: string } {
+function scaleInFloors(
+  observation: Observation, state: StreamState & PolicyMemory, settings: PolicySettings, keyBound = false,
+): { shards: number; why: string } {
   let shards = 0;
   let why = '';
   if (state.throttledAt && state.now - state.throttledAt.at < settings.throttleMemoryMinutes * 60_000) {
@@ -640,7 +676,9 @@ function scaleInFloors(observation: Observation, state: StreamState & PolicyMemo
     why = `${state.throttledAt.shards} shards throttled within the last ${settings.throttleMemoryMinutes} minutes`;
   }
   const lookahead = settings.seasonalLookaheadMinutes > 0 ? observation.sameTimeYesterday ?? [] : [];
-  const yesterday = lookahead.slice(0, settings.seasonalLookaheadMinutes + 1).map((m) => estimateDemand(m, { sharedReaders: settings.sharedReaders }))
+  // Writes a hot key had refused yesterday are no more a need for shards than today's.
+  const yesterday = lookahead.slice(0, settings.seasonalLookaheadMinutes + 1)
+    .map((m) => estimateDemand(m, { addBack: !keyBound, sharedReaders: settings.sharedReaders }))
     .filter((d): d is Demand => d !== undefined);
   if (yesterday.length > 0) {
     const seasonal = Math.ceil(peak(yesterday).shardsAtFullLoad / settings.targetUtilization);

@@ -27,8 +27,9 @@ export interface PolicySettings {
   /** How far past the same time yesterday the seasonal floor looks (at most SEASONAL_LOOKAHEAD_MINUTES); 0 turns it off. */
   readonly seasonalLookaheadMinutes: number;
   /**
-   * How long a scale-in that a scale-out undid (within the throttle memory) is remembered: each one remembered doubles
-   * the cooldown before a scale-in, so traffic that keeps coming back stops making the stream flap.
+   * A scale-out this soon after a scale-in undoes it, and an undone scale-in is remembered this long: each one
+   * remembered doubles the cooldown before a scale-in (and merges wait it out), so traffic that keeps coming back
+   * stops making the stream flap.
    */
   readonly undoneScaleInMemoryMinutes: number;
   /** Decide and log, but change nothing. */

@@ -71,7 +71,7 @@ export interface PersistedState {
   readonly keyBound?: { readonly until: number; readonly start?: bigint; readonly end?: bigint };
   /**
    * The last scale-in step: when it started (a scale-out soon after undoes it) and whether it was an UpdateShardCount
-   * call (the next halving of the same scale-in follows without a cooldown).
+   * call (a merge is followed by the next merge without a cooldown; a halving is not).
    */
   readonly lastScaleIn?: { readonly at: number; readonly resized: boolean };
   /** Scale-outs that undid a scale-in, within the preset's undoneScaleInMemoryMinutes: each doubles the cooldown before a scale-in. */

@@ -57,9 +57,8 @@ export function tick(input: TickInput): TickOutput {
   });
   if (!step) return { decision, memory: learnt };
   const at = recordedCallTime(now);
-  // A scale-out within the throttle memory of a scale-in step undoes it: the traffic came back.
-  const undoes = decision.action === 'scale-out' && memory.lastScaleIn !== undefined
-    && now - memory.lastScaleIn.at < settings.throttleMemoryMinutes * 60_000;
+  // A scale-out within the memory of undone scale-ins after a scale-in step undoes it: the traffic came back.
+  const undoes = decision.action === 'scale-out' && memory.lastScaleIn !== undefined && now - memory.lastScaleIn.at < undoneMemoryMs;
   const probe = decision.learnt?.headroomProbe;
   const hotSplit = decision.learnt?.hotSplit;
   return {

@@ -34,11 +34,11 @@ export function corePolicy(
     minShards: 1, maxShards, preset, targetUtilization, sharedReaders: Math.min(sharedReaders, MAX_SHARED_READERS),
   });
   const window = settings.scaleInMinutes + METRIC_LAG_MINUTES;
-  // Each minute is read by every tick of its window (and by the next day's look-ahead): it is stripped once, by index,
-  // and stays the same object, so the core's per-minute estimates are made once too.
-  const stripped: MinuteMetrics[] = [];
-  const strip = (start: number, minutes: MinuteMetrics[]) => (readsCanBind(settings.sharedReaders)
-    ? minutes : minutes.map((minute, i) => (stripped[start + i] ??= writesOnly(minute))));
+  // Each minute is read by every tick of its window (and by the next two days' look-ahead): it is taken (and, where the
+  // handler would not read them, stripped of the read metrics) once, as it becomes visible, and stays the same object,
+  // so the core's per-minute estimates are made once too.
+  const seen: MinuteMetrics[] = [];
+  const take = readsCanBind(settings.sharedReaders) ? (minute: MinuteMetrics) => minute : writesOnly;
   let memory: Memory = EMPTY_MEMORY;
   let keyBoundMinutes = 0;
   return {
@@ -49,14 +49,15 @@ export function corePolicy(
     },
     plan(view) {
       // The handler requests read metrics only where reads can bind; the core must not see more than it would.
+      for (let i = seen.length; i < view.visibleMinutes; i++) seen.push(take(view.between(i, i + 1)[0]));
       const first = Math.max(0, view.visibleMinutes - window);
-      const minutes = strip(first, view.recent(window));
+      const minutes = seen.slice(first, view.visibleMinutes);
       const newest = view.visibleMinutes - 1;
       const shardMetric = view.shardMetric;
       // The same minute on an earlier day, with the look-ahead: only once that day's metrics exist.
       const sameStretch = (daysBack: number) => {
         const start = newest - daysBack * DAY_MINUTES;
-        return start >= 0 ? strip(start, view.between(start, start + SEASONAL_LOOKAHEAD_MINUTES + 1)) : undefined;
+        return start >= 0 ? seen.slice(start, Math.min(start + SEASONAL_LOOKAHEAD_MINUTES + 1, view.visibleMinutes)) : undefined;
       };
       const observation: Observation = {
         minutes,

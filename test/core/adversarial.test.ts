@@ -62,9 +62,11 @@ describe('a headroom probe that was never judged (its step was refused, or someo
 
 describe('producers stop: CloudWatch publishes no IncomingBytes datapoint for a minute without writes', () => {
   // scaling-utils counts missing minutes as low for this reason (../shared/kinesis-facts.md); the replay engine always
-  // publishes 0, so no replay shows it. Observed: "no metrics for this stream yet", for ever: a stream left at 40 shards
-  // costs 40 shard-hours an hour until someone notices.
-  const silent = { minutes: Array.from({ length: 25 }, (): MinuteMetrics => ({})), newestMinuteAt: NOW - 2 * MINUTE };
+  // publishes 0, so no replay shows it. Was: "no metrics for this stream yet", for ever: a stream left at 40 shards
+  // cost 40 shard-hours an hour until someone noticed. Now it scales in once the same stretch of yesterday was silent
+  // too (a metrics outage of hours is not idleness: test/replay/adversarial-v3.test.ts).
+  const empty = (count: number) => Array.from({ length: count }, (): MinuteMetrics => ({}));
+  const silent = { minutes: empty(25), newestMinuteAt: NOW - 2 * MINUTE, sameTimeYesterday: empty(121) };
   const quiet = { lastScalingAt: NOW - 6 * HOUR, throttledAt: undefined };
 
   test('six hours after the last scaling action, an idle stream above minShards scales in', () => {

@@ -117,6 +117,15 @@ describe('floors: scale-in remembers', () => {
     expect(decision.reason).toContain('the same time yesterday needed 8 shards');
   });
 
+  test('with throttling judged key-bound, the seasonal floor counts only what yesterday accepted', () => {
+    // 2.4 MiB/s accepted and 200 records/s refused, today and yesterday: accepted alone needs 5 shards at the 50 % target,
+    // with the refused share added back 6.
+    const hot = steady(121, 2.4, 200);
+    const judged = { keyBound: { until: NOW + HOUR }, lastScalingAt: NOW - 2 * HOUR };
+    const decision = decide(placed(steady(40, 2.4, 200), { sameTimeYesterday: hot }), state(10, judged), settings);
+    expect(decision).toMatchObject({ action: 'scale-in', targetShards: 5, keyBound: true });
+  });
+
   test('capacity-bound throttling on the current shards is learnt as the count that throttled', () => {
     expect(decide(placed(steady(40, 3.5, 100)), state(4), settings).learnt).toMatchObject({ throttledAtShards: 4 });
   });
@@ -223,8 +232,8 @@ describe('a scale-in that a scale-out undoes doubles the cooldown before the nex
     expect(out.memory.lastScaleIn).toBeUndefined();
   });
 
-  test('a scale-out longer than the throttle memory after a scale-in undoes nothing', () => {
-    const out = tick(input({ ...settledAgo(120), lastScaleIn: { at: NOW - 120 * MINUTE, resized: true } }, steady(40, 5), 4));
+  test('a scale-out longer than the memory of undone scale-ins after a scale-in undoes nothing', () => {
+    const out = tick(input({ ...settledAgo(300), lastScaleIn: { at: NOW - 300 * MINUTE, resized: true } }, steady(40, 5), 4));
     expect(out.decision.action).toBe('scale-out');
     expect(out.memory.undoneScaleIns).toBeUndefined();
   });
@@ -273,26 +282,32 @@ describe('producers stop: no write datapoint for the whole observation', () => {
     expect(decide(silent, state(8, { lastScalingAt: NOW - 30 * MINUTE }), settings).action).toBe('none');
   });
 
-  test('past it, the stream scales in to minShards', () => {
-    const decision = decide(silent, state(8, { lastScalingAt: NOW - 2 * HOUR }), { ...settings, minShards: 2 });
+  const silentYesterday = Array.from({ length: 121 }, (): MinuteMetrics => ({}));
+
+  test('past it, with the same stretch of yesterday silent too, the stream scales in to minShards', () => {
+    const observation = { ...silent, sameTimeYesterday: silentYesterday };
+    const decision = decide(observation, state(8, { lastScalingAt: NOW - 2 * HOUR }), { ...settings, minShards: 2 });
     expect(decision).toMatchObject({ action: 'scale-in', targetShards: 2 });
-    expect(decision.reason).toMatch(/no write datapoint for 40 minutes/);
+    expect(decision.reason).toMatch(/no write datapoint for 40 minutes, nor at this time yesterday/);
   });
 
-  test('the same time yesterday still holds its floor', () => {
-    // 3 MiB/s at the 50 % target: 6 shards.
+  test('traffic at this time yesterday makes the silence an outage, not idleness: nothing changes', () => {
     const decision = decide({ ...silent, sameTimeYesterday: steady(121, 3) }, state(8, { lastScalingAt: NOW - 2 * HOUR }), settings);
-    expect(decision).toMatchObject({ action: 'scale-in', targetShards: 6 });
+    expect(decision.action).toBe('none');
+  });
+
+  test('without yesterday, silence is not known to be idleness: nothing changes', () => {
+    expect(decide(silent, state(8, { lastScalingAt: NOW - 2 * HOUR }), settings).action).toBe('none');
   });
 });
 
-describe('a scale-in goes on step by step without a new cooldown', () => {
+describe('a scale-in by merges goes on pair by pair without a new cooldown', () => {
   const quiet = placed(steady(40, 1));
   const afterStep = (resized: boolean, extra: Partial<PolicyMemory> = {}) =>
     state(8, { lastScalingAt: NOW - 5 * MINUTE, lastScaleIn: { at: NOW - 5 * MINUTE, resized }, ...extra });
 
-  test('the next halving follows an UpdateShardCount scale-in at once', () => {
-    expect(decide(quiet, afterStep(true), settings).action).toBe('scale-in');
+  test('an UpdateShardCount halving waits out the cooldown before the next: two at once would quarter the stream', () => {
+    expect(decide(quiet, afterStep(true), settings).reason).toMatch(/within the 15-minute cooldown/);
   });
 
   test('the next merge follows a merge at once', () => {

@@ -333,14 +333,15 @@ test('when CloudWatch fails nothing is known, so nothing changes', async () => {
   expect(await shardMap(stream)).toEqual({ open: 2, coverage: 'contiguous, whole key space' });
 });
 
-test('all streams are read with one GetMetricData call, after one for the OpenShards of those a cold start does not know, and one for yesterday', async () => {
+test('all streams are read with one GetMetricData call, after one for the OpenShards of those a cold start does not know, and one each for '
+  + 'yesterday and the day before', async () => {
   const streams = await Promise.all([1, 2, 3].map(() => createActiveStream(setup, 1)));
 
   const result = await tick(streams.map((streamName) => ({ streamName, minShards: 1, maxShards: 2 })));
 
-  expect(result.getMetricDataCalls).toBe(3);
-  // OpenShards per stream; 5 metrics per stream of the last hour; 4 per stream of yesterday (writes and throttling).
-  expect(cloudwatchMock.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries!.length)).toEqual([3, 15, 12]);
+  expect(result.getMetricDataCalls).toBe(4);
+  // OpenShards per stream; 5 metrics per stream of the last hour; 4 per stream of yesterday and of the day before.
+  expect(cloudwatchMock.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries!.length)).toEqual([3, 15, 12, 12]);
 });
 
 test('a warm tick over steady streams makes no Kinesis call; a cold one reads each stream once', async () => {
