@@ -165,6 +165,11 @@ async function getMetricData(
       }));
       calls++;
       for (const result of page.MetricDataResults ?? []) {
+        // A query CloudWatch could not answer has no values, which would read as minutes without writes (idle today,
+        // silent yesterday): it fails the fetch instead, and the caller acts on nothing it did not see.
+        if (result.StatusCode === 'InternalError' || result.StatusCode === 'Forbidden') {
+          throw new Error(`GetMetricData could not answer query ${result.Id}: ${result.StatusCode}${result.Messages?.length ? ` (${result.Messages.map((m) => m.Value).join('; ')})` : ''}`);
+        }
         (result.Timestamps ?? []).forEach((timestamp, k) => {
           const value = result.Values?.[k];
           if (value !== undefined && Number.isFinite(value)) take(result.Id ?? '', timestamp.getTime(), value);

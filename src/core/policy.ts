@@ -184,9 +184,6 @@ const SATURATED_LOAD = 0.99;
 /** A split helped when the busier child carries less than this share of the parent's load. */
 const SPLIT_HALVED = 0.75;
 
-/** A minute without writes. */
-const NO_DEMAND: Demand = { bytesPerSecond: 0, recordsPerSecond: 0, shardsAtFullLoad: 0 };
-
 /** Whether CloudWatch reported anything for the minute: a minute without a write datapoint is unknown. */
 export function hasData(minute: MinuteMetrics | ShardMinuteMetrics): boolean {
   return minute.incomingBytes !== undefined || minute.incomingRecords !== undefined;
@@ -485,11 +482,9 @@ function decideScaleIn(
   const recentPeak = report.demand!;
   if (current <= settings.minShards) return none(`at minShards (${settings.minShards}) with ${percent(recentPeak.shardsAtFullLoad / current)} utilization`, report);
 
-  // CloudWatch publishes no datapoint for a minute without writes, and publishes minutes in order: a minute missing
-  // before one that has data had no writes. Only the newest minutes, not yet published, are unknown.
-  const newestKnown = demands.reduce((last, d, i) => (d !== undefined ? i : last), -1);
-  const window = demands.slice(-settings.scaleInMinutes)
-    .map((d, i) => d ?? (demands.length - settings.scaleInMinutes + i < newestKnown ? NO_DEMAND : undefined));
+  // A missing minute is unknown even between published ones: CloudWatch omits minutes without writes, but an outage or
+  // a late datapoint looks the same from here, and reading a hidden spike as zero scales in under it.
+  const window = demands.slice(-settings.scaleInMinutes);
   const minutes = observation.minutes.slice(-settings.scaleInMinutes);
   if (window.length < settings.scaleInMinutes || window.some((d) => d === undefined)) {
     return none(`a scale-in needs ${settings.scaleInMinutes} minutes of complete metrics; missing data is not low traffic`, report);
@@ -521,7 +516,7 @@ function decideScaleIn(
   }
 
   const sizing = report.keyBound
-    ? minutes.map((m) => estimateDemand(m, { addBack: false, sharedReaders: settings.sharedReaders }) ?? NO_DEMAND)
+    ? minutes.map((m) => estimateDemand(m, { addBack: false, sharedReaders: settings.sharedReaders })!)
     : (window as Demand[]);
   const windowPeak = peak(sizing);
   const byDemand = Math.max(settings.minShards, Math.ceil(windowPeak.shardsAtFullLoad / settings.targetUtilization));

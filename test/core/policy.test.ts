@@ -68,8 +68,7 @@ describe('scenarios', () => {
     ['a slow decline scales in once the whole window is low', steady(60, 1), state(8), { action: 'scale-in', target: 2 }],
     ['a decline shorter than the window scales in only as far as the window\'s peak allows', [...steady(30, 4), ...steady(30, 1)], state(8), { action: 'scale-in', target: 7 }],
     ['a decline within the last minutes does not scale in', [...steady(50, 4), ...steady(10, 1)], state(7), { action: 'none', target: 7 }],
-    // CloudWatch publishes no datapoint for a minute without writes, and publishes in order.
-    ['a minute missing before one with data is a minute without writes', [...steady(30, 1), {}, ...steady(29, 1)], state(8), { action: 'scale-in', target: 2 }],
+    ['missing minutes in the window block a scale-in', [...steady(30, 1), {}, ...steady(29, 1)], state(8), { action: 'none', target: 8 }],
     ['the newest minutes missing block a scale-in: not yet published', [...steady(58, 1), {}, {}], state(8), { action: 'none', target: 8 }],
     ['missing latest minutes do not block a scale-out on the ones before', [...steady(57, 2), ...steady(1, 4), {}, {}], state(4), { action: 'scale-out', target: 7 }],
     ['no data at all changes nothing', Array.from({ length: 60 }, () => ({})), state(8), { action: 'none', target: 8 }],

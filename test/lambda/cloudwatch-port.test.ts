@@ -82,6 +82,17 @@ test('missing datapoints and NaN stay unknown, never zero', async () => {
   expect(observations[0].minutes[2].incomingRecords).toBe(4);
 });
 
+test.each(['InternalError', 'Forbidden'] as const)('a query answered %s fails the fetch, naming it: no values must not read as silence', async (status) => {
+  cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+    MetricDataResults: input.MetricDataQueries!.map((q, i) => ({
+      Id: q.Id, Timestamps: [], Values: [], ...(i === 1 ? { StatusCode: status, Messages: [{ Code: 'x', Value: 'try again' }] } : { StatusCode: 'Complete' }),
+    })),
+  }));
+  await expect(fetchObservations(new CloudWatchClient({}), [{ streamName: 'orders' }], END, 3))
+    .rejects.toThrow(`GetMetricData could not answer query s0m1: ${status} (try again)`);
+  await expect(fetchYesterday(new CloudWatchClient({}), ['orders'], END_MINUTE - 24 * 3_600_000, 3)).rejects.toThrow(status);
+});
+
 test('the read metrics are queried only for a stream that asks for them', () => {
   const { queries } = buildQueries([{ streamName: 'writes-only' }, { streamName: 'read-too', readMetrics: true }]);
   const read = queries.filter((q) => q.MetricStat!.Metric!.Dimensions![0].Value === 'read-too').map((q) => [q.MetricStat!.Metric!.MetricName, q.MetricStat!.Stat]);

@@ -1,74 +1,10 @@
-import { MAX_HASH_KEY, MIB, MinuteMetrics } from '../../src/core';
-import { corePolicy } from '../../src/replay/core-policy';
-import { PolicyView, ProvisionedPolicy, simulateProvisioned } from '../../src/replay/engine';
-import { Demand, UNIFORM } from '../../src/replay/model';
+import { DAY, replay } from './blanked-replay';
 
 /**
  * Adversarial review v3 of commit 8fdb33e (chained scale-in, undone scale-ins, two-day ahead, throttling on current
  * shards, idle streams), replayed through the exact core the handler runs. `test.failing` rows are open findings; the
  * others were findings, fixed, and each says what it was.
  */
-const DAY = 24 * 60;
-
-interface Options {
-  readonly burstiness?: number;
-  readonly minutes?: number;
-  /** CloudWatch publishes no datapoint for a minute without writes: zero-write minutes reach the core empty. */
-  readonly silentZero?: boolean;
-  /** Minutes whose metrics never arrive (traffic still flows). */
-  readonly outage?: (minute: number) => boolean;
-}
-
-function replay(mib: (minute: number) => number, options: Options = {}) {
-  const demand: Demand[] = Array.from({ length: options.minutes ?? DAY }, (_, m) => ({
-    bytesPerSecond: mib(m) * MIB, recordsPerSecond: mib(m) * 512,
-  }));
-  const inner = corePolicy('balanced', false);
-  const blanks = new WeakMap<MinuteMetrics, MinuteMetrics>();
-  const missing = (index: number, m: MinuteMetrics) => (options.silentZero === true && (m.incomingBytes ?? 0) === 0)
-    || (options.outage?.(index) ?? false);
-  const seen = (index: number, m: MinuteMetrics): MinuteMetrics => {
-    if (!missing(index, m)) return m;
-    let blank = blanks.get(m);
-    if (!blank) blanks.set(m, blank = {});
-    return blank;
-  };
-  const steps: Array<{ minute: number; shards: number; kind: string; target?: number }> = [];
-  const policy: ProvisionedPolicy = {
-    name: 'balanced',
-    shardLevelMetrics: false,
-    plan(view: PolicyView) {
-      const first = Math.max(0, view.visibleMinutes);
-      const seenView: PolicyView = {
-        ...view,
-        recent: (count) => view.recent(count).map((m, i) => seen(Math.max(0, first - count) + i, m)),
-        between: (start, end) => view.between(start, end).map((m, i) => seen(Math.max(0, start) + i, m)),
-      };
-      const planner = inner.plan(seenView);
-      if (!planner) return undefined;
-      return (shards, calls) => {
-        const step = planner(shards, calls);
-        if (step) {
-          steps.push({
-            minute: view.minute, shards: shards.length, kind: step.kind, target: step.kind === 'UpdateShardCount' ? step.targetShardCount : undefined,
-          });
-        }
-        return step;
-      };
-    },
-  };
-  const simulation = simulateProvisioned(policy, {
-    demand,
-    keys: { ...UNIFORM, hotKeyHash: MAX_HASH_KEY / 3n },
-    metricLagMinutes: 2,
-    conditions: { burstiness: options.burstiness ?? 1, readers: 0 },
-  });
-  const throttledMinutes = (from: number, to: number) =>
-    simulation.timeline.filter((r) => r.minute >= from && r.minute < to && r.throttledBytes > 0).length;
-  const shardHours = (from: number, to: number) =>
-    simulation.timeline.filter((r) => r.minute >= from && r.minute < to).reduce((sum, r) => sum + r.openShards, 0) / 60;
-  return { simulation, steps, throttledMinutes, shardHours, outcome: simulation.outcome };
-}
 
 describe('idle streams: a metrics outage is not silence', () => {
   // 5 -> 20 MiB/s at minute 240; the scale-outs end at 30 shards (minute 245); then CloudWatch publishes nothing for
@@ -115,8 +51,10 @@ describe('intermittent producers: a write datapoint one minute in five', () => {
   // Observed: one call (30 -> 60 at minute 2) and nothing after: 60 shards all day (1,438 shard-hours) for bursts that
   // need 6. decideScaleIn wants a window with every minute known and decideIdle wants none known, so a stream with any
   // gap in every window never scales in. Count a missing minute as zero when the window holds datapoints around it.
-  // Fixed: a minute missing before a minute with data had no writes (CloudWatch publishes in order), so it counts as 0.
-  test('scales in within the day once the bursts need a tenth of the shards', () => {
+  // Open. Counting a minute missing before a published one as zero fixed this, but read a CloudWatch outage over a
+  // spike, or a late datapoint, as zero writes and scaled in under it (adversarial-v4 tests): from inside the window the
+  // three look the same, and throttling is worse than shards kept. Knowing the stream's usual gaps would tell them apart.
+  test.failing('scales in within the day once the bursts need a tenth of the shards', () => {
     const outcome = replay((m) => (m % 5 === 0 ? (m < 120 ? 30 : 3) : 0), { silentZero: true });
     expect(outcome.simulation.timeline[DAY - 1].openShards).toBeLessThanOrEqual(20);
   });
