@@ -152,13 +152,6 @@ const SETTLE_MS = 10 * 60_000;
 const RESIZE_LEAD_MINUTES = 5;
 /** Scale-ins smaller than this share of the stream are not worth a reshard. */
 const MIN_SCALE_IN_SHARE = 0.1;
-/**
- * WriteProvisionedThroughputExceeded counts refused attempts, and producers retry: a record refused three times counts
- * three. So refused attempts are not added back as records. Their share of all attempts (a ratio, below 1 however many
- * retries) scales what was accepted: demand = accepted x (1 + refused share), at most twice the accepted traffic, which
- * is also the most one UpdateShardCount call can add. Retries then inflate the estimate by little (3 attempts: 1.6x for
- * a true 1.5x; 10 attempts: 1.8x), and the next tick sees whatever is still missing.
- */
 /** Read throttling with reads under this share of the stream's read capacity is the call rate, which shards cannot fix. */
 const CAPACITY_BOUND_UTILIZATION = 0.5;
 /**
@@ -191,9 +184,14 @@ export function hasData(minute: MinuteMetrics | ShardMinuteMetrics): boolean {
 
 /**
  * Estimates one minute's demand. IncomingBytes and IncomingRecords count only what was accepted, so throttling is
- * added back as the refused share of attempts (see the note on retries above). `addBack: false` sizes for accepted traffic only (key-bound throttling that shards cannot serve).
- * `sharedReaders` readers each read every accepted byte, against a shard's 2 MiB/s of shared reads. Undefined when
- * the minute has no data.
+ * added back. WriteProvisionedThroughputExceeded counts refused attempts, and producers retry: a record refused three
+ * times counts three. So refused attempts are not added back as records; their share of all attempts (a ratio, below 1
+ * however many retries) scales what was accepted: demand = accepted x (1 + refused share), at most twice the accepted
+ * traffic, which is also the most one UpdateShardCount call can add. Retries then inflate the estimate by little
+ * (3 attempts: 1.6x for a true 1.5x; 10 attempts: 1.8x), and the next tick sees whatever is still missing.
+ * `addBack: false` sizes for accepted traffic only (key-bound throttling that shards cannot serve). `sharedReaders`
+ * readers each read every accepted byte, against a shard's 2 MiB/s of shared reads. Undefined when the minute has no
+ * data.
  */
 export function estimateDemand(minute: MinuteMetrics, options: { addBack?: boolean; sharedReaders?: number } = {}): Demand | undefined {
   if (!hasData(minute)) return undefined;
@@ -260,7 +258,7 @@ export function effectiveShards(shards: readonly ShardRange[]): number {
 const EFFECTIVE_SHARDS = new WeakMap<readonly ShardRange[], number>();
 
 /** Effective shards as a whole count, for the probe's record: capacity the map is worth, not the shards it has. */
-export function wholeEffective(shards: readonly ShardRange[]): number {
+function wholeEffective(shards: readonly ShardRange[]): number {
   return Math.floor(effectiveShards(shards) + 1e-9);
 }
 
@@ -334,10 +332,9 @@ function decideWithMemory(observation: Observation, state: StreamState & PolicyM
   };
   const report = { demand: recentPeak, keyBound, learnt };
 
-  // A rise that came at this time on each of the last two days and lasted a whole scale-in window is met before it
-  // arrives: the stream would hold it anyway once it came, and by the time it shows in metrics and a resize ends it has
-  // throttled.
-  // Only a rise that would throttle the current capacity: short of that, the scale-out meets it when it comes.
+  // A rise that came at this time on each of the last two days, lasted a whole scale-in window and would throttle the
+  // current capacity is met before it arrives: the stream would hold it anyway once it came, and by the time it shows
+  // in metrics and a resize ends it has throttled. Short of the capacity, the scale-out meets it when it comes.
   const quiet = !keyBound && !capacityThrottled && !readThrottled && recentUtilization < settings.scaleOutUtilization;
   const soon = quiet ? sustainedSoon(observation, settings, effective) : undefined;
   const soonUtilization = soon ? soon.shardsAtFullLoad / effective : 0;
@@ -349,10 +346,10 @@ function decideWithMemory(observation: Observation, state: StreamState & PolicyM
     const headroomLeft = (state.headroomSteps ?? []).filter((at) => at > state.now - DAY_MS).length < HEADROOM_STEPS_PER_DAY;
     const headroom = capacityThrottled && attribution.onCurrentShards && headroomLeft;
     if (headroom) wanted = Math.max(wanted, Math.ceil(current * BURST_HEADROOM));
-    // An uneven map is worth its widest shard: reaching the wanted capacity may need more shards than `wanted`.
-    if (wanted <= current && effective < current - 1e-9 && (recentUtilization >= settings.scaleOutUtilization || wanted > effective + 1e-9)) {
-      wanted = current + 1;
-    }
+    // An uneven map is worth its widest shard: when demand wants more than that, though fewer shards than it has, it
+    // grows a shard (a split of the widest, or a resize that evens it). Utilization at the scale-out threshold always
+    // wants more than the map is worth, since the threshold is above the target.
+    if (wanted <= current && wanted > effective + 1e-9) wanted = current + 1;
     const target = Math.min(wanted, settings.maxShards);
     const pinnedAtMax = wanted > settings.maxShards;
     const why = capacityThrottled ? 'writes were throttled' : readThrottled ? 'shared-throughput reads were throttled'
@@ -535,7 +532,6 @@ function decideScaleIn(
     return none(`${current} shards fit the demand (peak ${percent(windowPeak.shardsAtFullLoad / current)} over ${settings.scaleInMinutes} minutes)${held}`,
       { ...report, demand: windowPeak });
   }
-  const hotSplitRecent = state.hotSplit !== undefined && state.now - state.hotSplit.at < KEY_BOUND_HOLD_MS;
   return {
     ...report,
     action: 'scale-in',
@@ -544,7 +540,7 @@ function decideScaleIn(
     demand: windowPeak,
     hotShards: [],
     pinnedAtMax: false,
-    keepLayout: hotSplitRecent || state.keyBound?.start !== undefined,
+    keepLayout: keepsLayout(state),
     reason: `peak demand over ${settings.scaleInMinutes} minutes needs ${wanted} shards at ${percent(settings.targetUtilization)} target utilization`
       + (floors.shards === wanted ? ` (${floors.why})` : ''),
   };
@@ -579,17 +575,22 @@ function decideIdle(
     ...none(silence),
     action: 'scale-in',
     targetShards: wanted,
-    keepLayout: (state.hotSplit !== undefined && state.now - state.hotSplit.at < KEY_BOUND_HOLD_MS) || state.keyBound?.start !== undefined,
+    keepLayout: keepsLayout(state),
     reason: `${silence}; scale in to ${wanted} shards${floors.shards === wanted ? ` (${floors.why})` : ' (minShards)'}`,
   };
 }
 
+/** A recent hot-shard split, or a hot key's range, that a resize would lay out wide again: scale in by merges only. */
+function keepsLayout(state: StreamState & PolicyMemory): boolean {
+  return (state.hotSplit !== undefined && state.now - state.hotSplit.at < KEY_BOUND_HOLD_MS) || state.keyBound?.start !== undefined;
+}
+
 /**
  * The wait after a scaling action before a scale-in: the preset's cooldown, doubled for each scale-in that a scale-out
- * undid within the preset's undoneScaleInMemoryMinutes. Traffic that returns every hour (or every few) undoes each scale-in; the
- * waits grow until they outlast its period and the stream stays sized for it, after a handful of reversals whatever
- * the period, where a fixed window tuned for one period flaps at the next. Without reversals the preset's cooldown
- * returns.
+ * undid within the preset's undoneScaleInMemoryMinutes. Traffic that returns every hour (or every few) undoes each
+ * scale-in; the waits grow until they outlast its period and the stream stays sized for it, after a handful of
+ * reversals whatever the period, where a fixed window tuned for one period flaps at the next. Without reversals the
+ * preset's cooldown returns.
  */
 function scaleInCooldownMinutes(state: StreamState & PolicyMemory, settings: PolicySettings): number {
   return settings.scaleInCooldownMinutes * 2 ** undoneScaleIns(state, settings);

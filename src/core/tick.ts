@@ -99,8 +99,8 @@ function remember(memory: Memory, decision: Decision, now: number, throttleMemor
   if (learnt.probeJudged) next = { ...next, headroomProbe: undefined };
   // A probe that helped shows the throttling was capacity's: the daily bound on headroom steps is there for steps that
   // might be feeding a hot key, so a step that helped does not count against it (bursts keep getting headroom).
-  const helped = learnt.probeJudged && !learnt.keyBound && memory.headroomProbe !== undefined && learnt.probeHelped;
-  if (helped && next.headroomSteps) next = { ...next, headroomSteps: next.headroomSteps.filter((at) => at !== memory.headroomProbe!.at) };
+  const refunded = learnt.probeHelped ? memory.headroomProbe?.at : undefined;
+  const steps = recent(memory.headroomSteps, now).filter((at) => at !== refunded);
   // The throttling the probe was added for turned out key-bound: a floor it set at or below the probe's count would
   // hold shards that did not help (and spend a call on a scale-in that stops there) for the whole throttle memory.
   if (learnt.probeJudged && learnt.keyBound && memory.headroomProbe && next.throttledAt && next.throttledAt.shards <= memory.headroomProbe.shards) {
@@ -109,9 +109,7 @@ function remember(memory: Memory, decision: Decision, now: number, throttleMemor
   if (learnt.keyBound) next = { ...next, keyBound: learnt.keyBound };
   else if (learnt.forgetKeyBound) next = { ...next, keyBound: undefined };
   if (memory.hotSplit && now - memory.hotSplit.at >= KEY_BOUND_HOLD_MS) next = { ...next, hotSplit: undefined };
-  if (memory.headroomSteps && recent(memory.headroomSteps, now).length !== memory.headroomSteps.length) {
-    next = { ...next, headroomSteps: recent(memory.headroomSteps, now) };
-  }
+  if (memory.headroomSteps && steps.length !== memory.headroomSteps.length) next = { ...next, headroomSteps: steps };
   if (memory.undoneScaleIns && recent(memory.undoneScaleIns, now, undoneMemoryMs).length !== memory.undoneScaleIns.length) {
     next = { ...next, undoneScaleIns: recent(memory.undoneScaleIns, now, undoneMemoryMs) };
   }

@@ -264,6 +264,12 @@ describe('a headroom probe that helped does not count against the daily bound on
     expect(tick(input(steady(40, 2))).memory.headroomSteps).toEqual([NOW - 3 * HOUR]);
   });
 
+  test('a step given back in the tick another leaves the day stays given back', () => {
+    const aged = { ...memory, headroomSteps: [NOW - 25 * HOUR, NOW - 3 * HOUR, probe.at] };
+    const out = tick({ ...input(steady(40, 2)), memory: aged });
+    expect(out.memory.headroomSteps).toEqual([NOW - 3 * HOUR]);
+  });
+
   test('the throttling went on at the same share: the step still counts', () => {
     const out = tick(input(steady(40, 2, 2 * 512 * 0.11)));
     expect(out.decision.keyBound).toBe(true);

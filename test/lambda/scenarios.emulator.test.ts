@@ -1,16 +1,13 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { mockClient } from 'aws-sdk-client-mock';
-import { answerFromTrafficAt, offlineCloudWatch, StreamTraffic } from './fake-cloudwatch';
-import { runTick, StreamCache, TickResult } from '../../lambda/autoscaler/tick';
+import { emulatorHarness } from './emulator-harness';
+import { answerFromTrafficAt, StreamTraffic } from './fake-cloudwatch';
+import { StreamCache, TickResult } from '../../lambda/autoscaler/tick';
 import { KinesisPort } from '../../lambda/shared/kinesis-port';
-import { RateLimiter, realSleep } from '../../lambda/shared/rate-limiter';
 import {
   coverageProblem, DAY_MS, HEADROOM_STEPS_PER_DAY, KEY_BOUND_HOLD_MS, ManagedStreamInput, METRIC_LAG_MINUTES, PRESETS, readState, Step,
   UPDATE_SHARD_COUNT_CALLS_PER_DAY,
 } from '../../src/core';
-import { KinesisDouble } from '../emulator/kinesis-double';
 import { createActiveStream, kinesisClient, waitUntilActive } from '../emulator/kinesis-emulator';
 
 /**
@@ -26,47 +23,19 @@ const MIB = 1024 * 1024;
 const MINUTE = 60_000;
 const BALANCED = PRESETS.balanced;
 
-const double = new KinesisDouble();
+/** Each stream's traffic at the start of a minute (epoch ms); a stream without one reports nothing. */
+let history: Record<string, (minuteStart: number) => StreamTraffic> = {};
+const { double, cloudwatchMock, logs, tick } = emulatorHarness(answerFromTrafficAt((stream, at) => history[stream]?.(at)));
 const setup = double.client({ limits: false });
 /** kinesis-local itself, past the double: sees a resize finished after its 100 ms, whatever the double holds. */
 const raw = kinesisClient();
 const port = new KinesisPort(setup);
-const limiter = new RateLimiter(double.now, realSleep);
-const cloudwatch = offlineCloudWatch();
-const cloudwatchMock = mockClient(cloudwatch);
-const events = new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-const eventsMock = mockClient(events);
-
-/** Each stream's traffic at the start of a minute (epoch ms); a stream without one reports nothing. */
-let history: Record<string, (minuteStart: number) => StreamTraffic> = {};
-let logs: Array<Record<string, unknown>> = [];
 
 beforeEach(() => {
   history = {};
-  logs = [];
-  cloudwatchMock.reset();
-  cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTrafficAt((stream, at) => history[stream]?.(at)));
-  eventsMock.reset();
-  eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
 });
 
-afterEach(() => {
-  // Client-side limiting keeps the handler within AWS's call rates in every scenario.
-  expect(double.stats.throttled).toEqual({});
-});
-
-afterAll(() => {
-  double.destroy();
-  raw.destroy();
-  cloudwatch.destroy();
-  events.destroy();
-});
-
-function tick(streams: ManagedStreamInput[], cache: StreamCache, kinesis: KinesisClient = double.client()): Promise<TickResult> {
-  return runTick({ streams }, {
-    kinesis, cloudwatch, events, cache, limiter, log: (entry) => logs.push(entry), now: double.now, deadline: double.now() + 40_000,
-  });
-}
+afterAll(() => raw.destroy());
 
 interface Observed {
   readonly at: number;

@@ -1,15 +1,13 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { EventBridgeClient, PutEventsCommand, PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand, PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 import {
   AddTagsToStreamCommand, EnableEnhancedMonitoringCommand, ListTagsForStreamCommand, MetricsName, UpdateShardCountCommand,
 } from '@aws-sdk/client-kinesis';
-import { mockClient } from 'aws-sdk-client-mock';
-import { answerFromTraffic, offlineCloudWatch, StreamTraffic } from './fake-cloudwatch';
-import { runTick, StreamCache, TickResult } from '../../lambda/autoscaler/tick';
+import { emulatorHarness } from './emulator-harness';
+import { answerFromTraffic, StreamTraffic } from './fake-cloudwatch';
+import { StreamCache, TickResult } from '../../lambda/autoscaler/tick';
 import { KinesisPort } from '../../lambda/shared/kinesis-port';
-import { RateLimiter, realSleep } from '../../lambda/shared/rate-limiter';
 import { coverageProblem, ManagedStreamInput, PRESETS, readState, STATE_TAGS } from '../../src/core';
-import { KinesisDouble } from '../emulator/kinesis-double';
 import { createActiveStream, waitUntilActive } from '../emulator/kinesis-emulator';
 
 jest.setTimeout(60_000);
@@ -18,55 +16,17 @@ const MIB = 1024 * 1024;
 /** Shards 3.5 MiB/s needs at the balanced preset's target, whatever the benchmark tuned it to. */
 const NEEDED = Math.ceil(3.5 / PRESETS.balanced.targetUtilization);
 // kinesis-local behind the limit-enforcing double: the handler's client meets AWS's rates; setup bypasses them.
-const double = new KinesisDouble();
-const kinesis = double.client();
-const setup = double.client({ limits: false });
-const port = new KinesisPort(setup);
-// On the double's clock, as the double's token buckets are: moving it on frees both alike.
-const limiter = new RateLimiter(double.now, realSleep);
-const cloudwatch = offlineCloudWatch();
-const cloudwatchMock = mockClient(cloudwatch);
-const events = new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-const eventsMock = mockClient(events);
-
 let traffic: Record<string, StreamTraffic> = {};
 /** The OpenShards an earlier container published, by stream. */
 let openShardsPublished: Record<string, number> = {};
-let logs: Array<Record<string, unknown>> = [];
+const { double, cloudwatchMock, eventsMock, logs, tick } = emulatorHarness(answerFromTraffic(() => traffic, () => openShardsPublished));
+const setup = double.client({ limits: false });
+const port = new KinesisPort(setup);
 
 beforeEach(() => {
   traffic = {};
   openShardsPublished = {};
-  logs = [];
-  cloudwatchMock.reset();
-  cloudwatchMock.on(GetMetricDataCommand).callsFake(answerFromTraffic(() => traffic, () => openShardsPublished));
-  eventsMock.reset();
-  eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
 });
-
-afterEach(() => {
-  // No call of the handler may have been refused for call rate: client-side limiting keeps it within AWS's.
-  expect(double.stats.throttled).toEqual({});
-});
-
-afterAll(() => {
-  double.destroy();
-  cloudwatch.destroy();
-  events.destroy();
-});
-
-function tick(streams: ManagedStreamInput[], cache?: StreamCache): Promise<TickResult> {
-  return runTick({ streams }, {
-    kinesis,
-    cloudwatch,
-    events,
-    cache,
-    limiter,
-    log: (entry) => logs.push(entry),
-    now: double.now,
-    deadline: double.now() + 40_000,
-  });
-}
 
 /** Ticks a minute apart (waiting for each started operation to finish) until a tick starts nothing. */
 async function untilSettled(streams: ManagedStreamInput[], cache: StreamCache = new Map(), minutesApart = 1): Promise<TickResult[]> {
